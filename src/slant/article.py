@@ -1,0 +1,81 @@
+"""The article: what every source produces and every stage reads."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+from typing import Any
+
+
+def text_id(text: str) -> str:
+    """The article id: the SHA-256 of its analysed text (UTF-8)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Article:
+    """One article as read from a source.
+
+    ``text`` is the full analysed text: by convention the title on the first
+    line, a blank line, then the body. Every offset slant reports points into
+    it, so sources must never alter it after building the article.
+    """
+
+    text: str
+    title: str | None = None
+    url: str | None = None
+    outlet: str | None = None
+    author: str | None = None
+    published: dt.date | None = None
+    language: str | None = None
+    # Where the article came from (a path, ``file.jsonl:3``, a WARC record ...),
+    # for messages and reports. Not part of the analysis contract.
+    source: str | None = None
+
+    @property
+    def id(self) -> str:
+        return text_id(self.text)
+
+    def body_start(self) -> int:
+        """Offset of the body: after the title line and the blank line, if any."""
+        if self.title and self.text.startswith(self.title):
+            pos = len(self.title)
+            while pos < len(self.text) and self.text[pos] == "\n":
+                pos += 1
+            return pos
+        return 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ``article`` object of ``slant.analysis/1``."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "text": self.text,
+            "url": self.url,
+            "outlet": self.outlet,
+            "author": self.author,
+            "published": self.published.isoformat() if self.published else None,
+            "language": self.language,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, source: str | None = None) -> "Article":
+        published = data.get("published")
+        if isinstance(published, str) and published:
+            published = dt.date.fromisoformat(published[:10])
+        elif not isinstance(published, dt.date):
+            published = None
+        return cls(
+            text=data["text"],
+            title=data.get("title"),
+            url=data.get("url"),
+            outlet=data.get("outlet"),
+            author=data.get("author"),
+            published=published,
+            language=data.get("language"),
+            source=source,
+        )
+
+    def replace(self, **changes: Any) -> "Article":
+        return dataclasses.replace(self, **changes)
