@@ -151,7 +151,9 @@ class Pipeline:
             result = instance(spec.name)(doc)
             if result is not doc:
                 raise PipelineError(f"stage {spec.name!r} returned {type(result).__name__}, not the Doc it was given")
-            forgotten = [layer for layer in spec.adds if layer not in doc.layers]
+            # Names ending in "[]" are top-level lists of the contract (the
+            # ``entities[]`` of entity_merge), which may rightly stay empty.
+            forgotten = [layer for layer in spec.adds if not layer.endswith("[]") and layer not in doc.layers]
             if forgotten:
                 raise PipelineError(f"stage {spec.name!r} promised layer(s) {', '.join(forgotten)} but did not add them")
             produced.update(spec.adds)
