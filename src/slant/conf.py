@@ -1,0 +1,74 @@
+"""Settings read from the environment, through small parsers that fail loudly.
+
+A bad value stops the program with a message naming the variable, rather
+than being ignored: ``SLANT_MAX_BYTES='20MB' is not an integer``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .errors import SlantError
+
+
+class SettingError(SlantError):
+    """An environment variable holds a value slant cannot use."""
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return default if value is None or value == "" else value
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingError(f"{name}={raw!r} is not an integer") from None
+    if minimum is not None and value < minimum:
+        raise SettingError(f"{name}={value} is below the minimum {minimum}")
+    return value
+
+
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingError(f"{name}={raw!r} is not a number") from None
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise SettingError(f"{name}={raw!r} is not a boolean (use 1/0, true/false, yes/no, on/off)")
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return list(default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def data_dir() -> Path:
+    """Where slant keeps its database and user files (``SLANT_DATA_DIR``)."""
+    path = Path(env_str("SLANT_DATA_DIR") or Path.home() / ".local" / "share" / "slant").expanduser()
+    return path
+
+
+def default_database_url() -> str:
+    """``DATABASE_URL`` if set, else a SQLite file in the data folder."""
+    return env_str("DATABASE_URL") or f"sqlite:///{data_dir() / 'slant.sqlite3'}"
