@@ -1,0 +1,50 @@
+# slant: two commands on a fresh machine.
+#   make demo   sets everything up and analyses the bundled examples (offline)
+#   make test   sets everything up and runs the whole test suite
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: demo test test-fast train bench venv clean
+
+venv: $(STAMP)
+
+# torch goes first and alone: `torch==2.13.0` is the CPU build on this disk,
+# while any looser spec pulled in by another package would fetch a CUDA build.
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip==24.3.1"
+	$(PY) -m pip install --quiet "torch==2.13.0"
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $@
+
+demo: $(STAMP)
+	$(VENV)/bin/slant analyze examples/* --html demo-report.html
+	@echo "HTML report written to demo-report.html"
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2 --dist loadfile -q
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -n 2 --dist loadfile -q -m "not slow"
+
+# Trains the shipped models from ../shared/data with fixed seeds (CPU).
+train: $(STAMP)
+	$(VENV)/bin/slant train persuasion
+	$(VENV)/bin/slant train stance
+
+bench: $(STAMP)
+	$(PY) bench/extraction.py
+	$(PY) bench/persuasion.py
+	$(PY) bench/stance.py
+	$(PY) bench/entities.py
+	$(PY) bench/quotes.py
+	$(PY) bench/throughput.py
+	$(PY) bench/web.py
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache test-output demo-report.html
