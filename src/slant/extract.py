@@ -101,14 +101,19 @@ def binary_kind(data: bytes) -> str | None:
     return None
 
 
-def decode_bytes(data: bytes, *, source: str, declared: str | None = None) -> str:
+def decode_bytes(data: bytes, *, source: str, declared: str | None = None, keep_utf8_bom: bool = False) -> str:
     """Decode a page or text file; raise InputError when nothing fits.
 
     ``declared`` is a charset known from outside (an HTTP header, a JSON
     field); otherwise the page's own declaration is read for HTML-like data.
+    ``keep_utf8_bom`` keeps a UTF-8 byte-order mark as U+FEFF, as Python's
+    ``open(encoding="utf-8")`` does: offsets into text files (PTC's labels)
+    count it as a character.
     """
     for bom, codec in _BOMS:
         if data.startswith(bom):
+            if keep_utf8_bom and codec == "utf-8":
+                bom = b""
             try:
                 return data[len(bom):].decode(codec)
             except UnicodeDecodeError as exc:
@@ -199,7 +204,7 @@ def extract_body(html: str, *, url: str | None = None) -> Extracted | None:
     if first is None:
         return None
     title = _one_line(first.title)
-    body = drop_furniture(_drop_title(text, title))
+    body = _drop_title(drop_furniture(text), title)
     if not body.strip():
         return None
     return Extracted(

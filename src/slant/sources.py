@@ -30,7 +30,7 @@ import os
 import time
 import zlib
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator
+from typing import IO, Any, Generator, Iterable, Iterator
 
 from .article import Article
 from .errors import InputError
@@ -59,9 +59,10 @@ def article_from_text(text: str, *, source: str | None = None, **meta: object) -
     into the original file stay valid.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
+    if not text.replace("\ufeff", "").strip():
         raise InputError(source or "<text>", "empty text")
-    title = text.split("\n", 1)[0].strip() or None
+    # A byte-order mark stays in the text (offsets count it) but not in the title.
+    title = text.split("\n", 1)[0].replace("\ufeff", "").strip() or None
     return Article(text=text, title=title, source=source, **meta)  # type: ignore[arg-type]
 
 
@@ -137,12 +138,16 @@ def resolve_max_bytes(max_bytes: int | None = None) -> int:
 # Files and folders
 
 
-def _walk(folder: str) -> Iterator[str]:
+def _walk(folder: str) -> list[str]:
+    """Readable files under ``folder``, sorted by their path inside it."""
+    found: list[tuple[tuple[str, ...], str]] = []
     for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
             if not name.startswith(".") and _readable_name(name):
-                yield os.path.join(root, name)
+                path = os.path.join(root, name)
+                found.append((Path(os.path.relpath(path, folder)).parts, path))
+    return [path for _, path in sorted(found)]
 
 
 def _readable_name(name: str) -> bool:
@@ -256,8 +261,8 @@ def _read_text(data: bytes, path: str) -> Article | InputError:
     from .extract import decode_bytes
 
     try:
-        text = decode_bytes(data, source=path)
-        if not text.strip():
+        text = decode_bytes(data, source=path, keep_utf8_bom=True)
+        if not text.replace("\ufeff", "").strip():
             return InputError(path, "empty file (only whitespace)")
         return article_from_text(text, source=path)
     except InputError as exc:
@@ -419,9 +424,9 @@ def _first_line(exc: object) -> str:
 
 def _read_warc(path: str, limit: int) -> Iterator[Article | InputError]:
     with open(path, "rb") as fh:
-        yield from _read_warc_stream(fh, path, limit)
+        reported = yield from _read_warc_stream(fh, path, limit)
     # warcio stops quietly at a gzip member cut short; check the stream ends.
-    if open(path, "rb").read(2) == _GZIP_MAGIC:
+    if not reported and open(path, "rb").read(2) == _GZIP_MAGIC:
         problem = _gzip_problem(path)
         if problem:
             yield InputError(path, f"truncated WARC: {problem}")
@@ -448,7 +453,8 @@ def _gzip_problem(path: str) -> str | None:
     return None if inflater is None else "the gzip data ends in the middle of a record"
 
 
-def _read_warc_stream(fh: IO[bytes], path: str, limit: int) -> Iterator[Article | InputError]:
+def _read_warc_stream(fh: IO[bytes], path: str, limit: int) -> Generator[Article | InputError, None, bool]:
+    """Articles from a WARC stream; returns True when it reported a cut or corrupt file."""
     from warcio.archiveiterator import ArchiveIterator
 
     pages = 0
@@ -459,9 +465,9 @@ def _read_warc_stream(fh: IO[bytes], path: str, limit: int) -> Iterator[Article 
             record = next(iterator)
         except StopIteration:
             break
-        except Exception as exc:  # warcio raises many types on cut or corrupt data
-            yield InputError(path, f"truncated or corrupt WARC after {records} records ({_first_line(exc) or type(exc).__name__})")
-            return
+        except Exception as exc:  # warcio raises many types (even AttributeError) on cut or corrupt data
+            yield InputError(path, f"truncated or corrupt WARC: reading stopped after record {records} ({type(exc).__name__})")
+            return True
         records += 1
         if record.rec_type not in ("response", "resource"):
             continue
@@ -483,15 +489,15 @@ def _read_warc_stream(fh: IO[bytes], path: str, limit: int) -> Iterator[Article 
         try:
             payload = record.content_stream().read(limit + 1)
         except Exception as exc:  # a cut gzip member or chunked body
-            yield InputError(source, f"truncated or corrupt WARC record ({_first_line(exc) or type(exc).__name__})")
-            return
+            yield InputError(path, f"truncated or corrupt WARC: record {records} ({url}) cannot be read ({type(exc).__name__})")
+            return True
         if len(payload) > limit:
             yield InputError(source, f"{url}: " + _too_large(len(payload), limit))
             continue
         # The record's declared length was not all there: the file was cut.
         if getattr(record.raw_stream, "limit", 0):
             yield InputError(path, f"truncated WARC: record {records} ({url}) is cut short")
-            return
+            return True
         if not payload.strip():
             yield InputError(source, f"{url}: empty page")
             continue
@@ -500,6 +506,7 @@ def _read_warc_stream(fh: IO[bytes], path: str, limit: int) -> Iterator[Article 
         yield InputError(path, "not a WARC file (no records)")
     elif pages == 0:
         yield InputError(path, f"WARC has {records} records but no HTML responses")
+    return False
 
 
 def _charset_of(content_type: str) -> str | None:
