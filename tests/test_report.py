@@ -1,0 +1,354 @@
+"""The terminal and HTML reports, and the segmentation they share."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html.parser
+import random
+import re
+
+import pytest
+from rich.console import Console
+
+from slant import Article, Doc, Span
+from slant.report import lanes, render_page, render_terminal, segments
+from slant.techniques import TECHNIQUES, display_name
+
+TEXT = (
+    "Seoul's leaders betray the nation\n"
+    "\n"
+    'President Yoon Seok-yuek said on Monday that the deal was "a historic victory for freedom", '
+    "but critics called it a shameful surrender. Yoon Seok-yoon, as one agency spelled him, had promised "
+    "in June 2022 to stand firm. <script>alert('pwned')</script> Last month, the opposition leader "
+    'Lee Jae-myung wrote in the Hankyoreh that the government was "inviting wolves into the house". '
+    "Only a fool would believe these traitors, he added.\n"
+    "\n"
+    'The United States welcomed the agreement. A U.S. official told Reuters that Washington "fully supports" '
+    "Seoul. Not long ago, in 2019, talks had collapsed.\n"
+)
+TITLE = "Seoul's leaders betray the nation"
+
+
+def at(sub: str) -> tuple[int, int]:
+    start = TEXT.index(sub)
+    return start, start + len(sub)
+
+
+def sentence_of(span: tuple[int, int]) -> dict[str, int]:
+    # Sentences of this fixture end at ". " or a newline; good enough for it.
+    start = max(TEXT.rfind(". ", 0, span[0]) + 2, TEXT.rfind("\n", 0, span[0]) + 1)
+    ends = [i for i in (TEXT.find(". ", span[1]), TEXT.find("\n", span[1])) if i != -1]
+    return {"sentence_start": start, "sentence_end": min(ends) + 1}
+
+
+def make_doc(source: str | None = "fixture.txt") -> Doc:
+    article = Article(
+        text=TEXT, title=TITLE, outlet="Example Times", author="A. Writer",
+        published=dt.date(2022, 7, 15), language="en", source=source,
+    )
+    doc = Doc(article)
+    doc.set_layer("sentences", [Span(*at(TITLE))])
+    victory = at("a historic victory for freedom")
+    script = at("<script>alert('pwned')</script>")
+    doc.set_layer(
+        "persuasion",
+        [
+            Span(*at("leaders betray the nation"), "Name_Calling,Labeling", 0.71),
+            Span(*at("betray"), "Loaded_Language", 0.93),
+            # The same offsets with two labels, and a span crossing the title line.
+            Span(*victory, "Slogans", 0.55),
+            Span(*victory, "Exaggeration,Minimisation", 0.42),
+            Span(*at("the nation\n\nPresident Yoon"), "Flag-Waving", 0.61),
+            Span(*at("shameful surrender"), "Loaded_Language", 0.88),
+            Span(*script, "Doubt", 0.30),
+            Span(*at("inviting wolves into the house"), "Appeal_to_fear-prejudice", 0.81),
+            # Two spans that cross without nesting.
+            Span(*at("Only a fool would believe"), "Name_Calling,Labeling", 0.66),
+            Span(*at("believe these traitors"), "Loaded_Language", 0.97),
+        ],
+    )
+    yoon1, yoon2, lee = at("Yoon Seok-yuek"), at("Yoon Seok-yoon"), at("Lee Jae-myung")
+    us = at("The United States")
+    doc.set_layer(
+        "entities",
+        [
+            Span(*yoon1, "PERSON", attrs={"entity": "e1"}),
+            Span(*yoon2, "PERSON", attrs={"entity": "e1"}),
+            Span(*lee, "PERSON", attrs={"entity": "e2"}),
+            Span(*us, "GPE", attrs={"entity": "e3"}),
+            Span(*at("Hankyoreh"), "ORG", attrs={"entity": "e4"}),
+            Span(*at("Reuters"), "ORG", attrs={"entity": "e5"}),
+        ],
+    )
+    doc.entities = [
+        {"id": "e1", "name": "Yoon Suk-yeol", "type": "PERSON", "aliases": ["Yoon Seok-yuek", "Yoon Seok-yoon"],
+         "mentions": 2, "spelling_variants": ["Yoon Seok-yuek", "Yoon Seok-yoon"],
+         "stance": {"label": "negative", "score": 0.77}},
+        {"id": "e2", "name": "Lee Jae-myung", "type": "PERSON", "aliases": ["Lee Jae-myung"], "mentions": 1,
+         "stance": {"label": "neutral", "score": 0.6}},
+        {"id": "e3", "name": "United States", "type": "GPE", "aliases": ["The United States", "U.S."], "mentions": 1,
+         "stance": {"label": "positive", "score": 0.64}},
+        {"id": "e4", "name": "Hankyoreh", "type": "ORG", "aliases": ["Hankyoreh"], "mentions": 1},
+        {"id": "e5", "name": "Reuters", "type": "ORG", "aliases": ["Reuters"], "mentions": 1},
+    ]
+    doc.set_layer(
+        "stance",
+        [
+            Span(*yoon1, "negative", 0.81, {"entity": "e1", **sentence_of(yoon1)}),
+            Span(*yoon2, "negative", 0.70, {"entity": "e1", **sentence_of(yoon2)}),
+            Span(*us, "positive", 0.64, {"entity": "e3", **sentence_of(us)}),
+        ],
+    )
+    said, official = at("said"), at("A U.S. official")
+    doc.set_layer(
+        "quotes",
+        [
+            Span(*victory, attrs={"speaker": "e1", "cue": "said", "source": None, "cue_start": said[0], "cue_end": said[1]}),
+            Span(*at("inviting wolves into the house"), attrs={"speaker": "e2", "cue": "wrote", "source": "e4"}),
+            Span(*at("fully supports"), attrs={"speaker": None, "cue": "told", "source": "e5",
+                                               "speaker_start": official[0], "speaker_end": official[1]}),
+        ],
+    )
+    dates = {"on Monday": "2022-07-11", "in June 2022": "2022-06", "Last month": "2022-06", "in 2019": "2019"}
+    doc.set_layer(
+        "dates",
+        [Span(*at(expr), attrs={"value": value, **sentence_of(at(expr))}) for expr, value in dates.items()]
+        + [Span(*at("Not long ago"), attrs={"value": None})],
+    )
+    doc.stages_run = ["language", "sentences", "entities", "persuasion", "entity_merge", "stance", "quotes", "dates"]
+    return doc
+
+
+def terminal_text(doc: Doc | dict, **kwargs: object) -> str:
+    console = Console(record=True, width=100)
+    render_terminal(doc, console, **kwargs)
+    return console.export_text()
+
+
+# -- segments ---------------------------------------------------------------
+
+
+def check_segments(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | None = None) -> None:
+    end = len(text) if end is None else end
+    segs = segments(text, spans, start=start, end=end)
+    assert "".join(text[a:b] for a, b, _ in segs) == text[start:end]
+    for a, b, covering in segs:
+        assert a < b
+        assert covering == [i for i, (s, e) in enumerate(spans) if s <= a and b <= e]
+    for i, (s, e) in enumerate(spans):
+        s, e = max(s, start), min(e, end)
+        mine = [(a, b) for a, b, covering in segs if i in covering]
+        if e <= s:
+            assert mine == []
+            continue
+        # A span's segments are contiguous and tile exactly its own range.
+        assert mine[0][0] == s and mine[-1][1] == e
+        assert all(b == a2 for (_, b), (a2, _) in zip(mine, mine[1:]))
+
+
+def test_it_segments_tile_the_text_and_cover_each_span_exactly() -> None:
+    rng = random.Random(7)
+    for _ in range(300):
+        text = "".join(rng.choice("ab \n") for _ in range(rng.randint(0, 40)))
+        spans = []
+        for _ in range(rng.randint(0, 8)):
+            s = rng.randint(0, len(text))
+            spans.append((s, rng.randint(s, len(text))))
+        check_segments(text, spans)
+        if text:
+            a = rng.randint(0, len(text))
+            check_segments(text, spans, a, rng.randint(a, len(text)))
+
+
+def test_it_segments_the_fixture_spans() -> None:
+    doc = make_doc()
+    check_segments(doc.text, [(s.start, s.end) for s in doc.layer("persuasion")])
+    assert segments("", []) == []
+    assert segments("abc", []) == [(0, 3, [])]
+
+
+def test_it_gives_overlapping_spans_different_lanes() -> None:
+    rng = random.Random(3)
+    for _ in range(200):
+        spans = []
+        for _ in range(rng.randint(0, 10)):
+            s = rng.randint(0, 30)
+            spans.append((s, rng.randint(s + 1, 31)))
+        lane = lanes(spans)
+        for i, (s1, e1) in enumerate(spans):
+            for j, (s2, e2) in enumerate(spans):
+                if i < j and s1 < e2 and s2 < e1:
+                    assert lane[i] != lane[j]
+
+
+# -- terminal ---------------------------------------------------------------
+
+
+def test_it_prints_techniques_scores_and_markers() -> None:
+    out = terminal_text(make_doc())
+    for label, score in [("Loaded_Language", "0.93"), ("Slogans", "0.55"), ("Appeal_to_fear-prejudice", "0.81")]:
+        assert display_name(label) in out
+        assert score in out
+    # Every span gets a numbered opening and closing marker in the text.
+    for n in range(1, 11):
+        assert f"[{n} " in out and f"]{n}" in out
+    assert "Persuasive share" in out
+
+
+def test_it_prints_entities_quotes_and_timeline() -> None:
+    out = terminal_text(make_doc())
+    for name in ("Yoon Suk-yeol", "Lee Jae-myung", "United States", "Reuters"):
+        assert name in out
+    assert "spelling variants" in out
+    assert "negative 0.77" in out
+    assert "A U.S. official" in out and "Hankyoreh" in out
+    order = [out.index(v) for v in ("2019", "2022-06 ", "2022-07-11", "unresolved")]
+    assert order == sorted(order)
+    assert "President Yoon Seok-yuek said on Monday" in out  # the stance evidence / date sentence
+
+
+def test_it_hides_spans_below_the_threshold() -> None:
+    out = terminal_text(make_doc(), threshold=0.5)
+    assert display_name("Doubt") not in out
+    assert "0.97" in out
+
+
+def test_it_renders_the_json_dict_the_same_way() -> None:
+    doc = make_doc(source=None)  # the JSON carries no source path
+    assert terminal_text(doc.to_dict()) == terminal_text(doc)
+
+
+def test_it_degrades_when_layers_are_missing() -> None:
+    doc = Doc(Article(text="Bare title\n\nA body with no layers at all.", title="Bare title"))
+    doc.stages_skipped["persuasion"] = "the article is in 'ko'; this stage reads en only"
+    out = terminal_text(doc)
+    assert "A body with no layers at all." in out
+    assert "Skipped" in out and "reads en only" in out
+    raw = Doc(Article(text="Kim met Kim.\n\nKim Jong-un met Kim Jong-un.", title="Kim met Kim."))
+    raw.set_layer("entities", [Span(13, 25, "PERSON"), Span(30, 42, "PERSON")])
+    out = terminal_text(raw)
+    assert "Named mentions" in out and "Kim Jong-un" in out
+
+
+def test_it_prints_no_colour_on_a_non_terminal(tmp_path) -> None:
+    with open(tmp_path / "out.txt", "w") as fh:
+        render_terminal(make_doc(), Console(file=fh, width=100))
+    text = (tmp_path / "out.txt").read_text()
+    assert "\x1b[" not in text and "Loaded Language" in text
+
+
+# -- HTML -------------------------------------------------------------------
+
+
+class MarkCollector(html.parser.HTMLParser):
+    """Text inside each highlight (by span index), and attributes of the marks."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[dict[str, str | None]] = []
+        self.text: dict[str, str] = {}
+        self.heads: dict[str, dict[str, str | None]] = {}
+        self.timeline: list[str] = []
+        self.scripts = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "script":
+            self.scripts += 1
+        if tag == "li" and "data-value" in a:
+            self.timeline.append(a["data-value"] or "")
+        if tag == "mark":
+            self.stack.append(a)
+            if a.get("data-head"):
+                self.heads[a["data-s"] or ""] = a
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "mark":
+            self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        for a in self.stack:
+            key = a["data-s"] or ""
+            self.text[key] = self.text.get(key, "") + data
+
+
+def parse(page: str) -> MarkCollector:
+    collector = MarkCollector()
+    collector.feed(page)
+    collector.close()
+    return collector
+
+
+def test_it_puts_each_span_text_in_its_highlight() -> None:
+    doc = make_doc()
+    page = render_page([doc])
+    found = parse(page)
+    spans = sorted(doc.layer("persuasion"), key=lambda s: (s.start, -s.end, s.label or ""))
+    assert len(found.text) == len(spans)
+    for i, span in enumerate(spans):
+        assert found.text[str(i)] == doc.span_text(span)
+        head = found.heads[str(i)]
+        assert head["tabindex"] == "0"
+        assert display_name(span.label) in (head["aria-label"] or "")
+
+
+def test_it_shows_technique_definition_and_score_in_the_tooltip() -> None:
+    page = render_page([make_doc()])
+    titles = [h["title"] or "" for h in parse(page).heads.values()]
+    assert any(TECHNIQUES["Loaded_Language"] in t and "0.93" in t for t in titles)
+    # The script's tooltip draws on the same definitions.
+    assert TECHNIQUES["Slogans"] in page.split('id="slant-techniques">')[1]
+
+
+def test_it_escapes_the_article_text() -> None:
+    page = render_page([make_doc()])
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&#x27;pwned&#x27;)&lt;/script&gt;" in page
+    assert parse(page).scripts == 2  # the page's own data and code, nothing else
+
+
+def test_it_orders_the_timeline_by_date() -> None:
+    found = parse(render_page([make_doc()]))
+    assert found.timeline == ["2019", "2022-06", "2022-06", "2022-07-11", ""]
+
+
+def test_it_shows_entities_with_stance_and_spelling_flag() -> None:
+    page = render_page([make_doc()])
+    assert "Yoon Suk-yeol" in page and "Spelled several ways" in page
+    assert 'class="stance negative">negative 0.77' in page
+    assert "Lee Jae-myung</strong> (wrote), in Hankyoreh" in page
+
+
+def test_it_is_standalone_and_accessible() -> None:
+    page = render_page([make_doc(), make_doc().to_dict()])
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
+    assert "<link" not in page and "@import" not in page
+    for landmark in ("<main", "<nav", "<header", "<aside", 'lang="en"'):
+        assert landmark in page
+    # Every checkbox and the slider have a label.
+    for control in re.findall(r'<input [^>]*id="([^"]+)"', page):
+        assert f'for="{control}"' in page
+    assert page.count('<article class="doc"') == 2
+
+
+def test_it_renders_a_doc_without_layers_and_an_empty_page() -> None:
+    bare = Doc(Article(text="Only a title", title="Only a title"))
+    page = render_page([bare])
+    assert "Only a title" in page and "not analysed" in page
+    assert "No articles." in render_page([])
+
+
+@pytest.mark.slow
+def test_it_renders_a_real_analysis() -> None:
+    import slant
+
+    text = (
+        "Biden meets Yoon in Washington\n\n"
+        "President Joe Biden met South Korean President Yoon Suk-yeol in Washington on Monday. "
+        '"We stand together," Biden said. The two leaders discussed North Korea and trade with China.'
+    )
+    doc = slant.analyze(text, stages=["language", "sentences", "entities"])
+    out = terminal_text(doc)
+    assert "Joe Biden" in out and "Named mentions" in out
+    page = render_page([doc])
+    assert "Joe Biden" in page and "Named mentions" in page
