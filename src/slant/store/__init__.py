@@ -3,33 +3,110 @@
 The CLI uses it without a web server::
 
     from slant import store
-    store.setup("sqlite:////tmp/x.sqlite3")   # or None for the default database
-    from slant.store.models import Article, Analysis
+    db = store.setup("sqlite:////tmp/x.sqlite3")   # or None for the default database
+    from slant.store.ingest import save, is_done
+    save(doc, store.pipeline_id(["language", "sentences"]), using=db)
 
 ``setup`` configures Django once per process and applies migrations, so a
-fresh database file just works.
+fresh database file just works. It returns the connection alias to pass as
+``using=``: ``"default"`` for the database the settings name, and a named
+alias for any other URL, so one process (a test run, a CLI invoked in-process)
+can open several databases one after the other.
+
+The functions that read and write live in ``store.ingest`` (save, is_done)
+and ``store.export`` (jsonl, csv, ptc); ``pipeline_id`` names the pipeline an
+analysis came from.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import threading
+
+from .fingerprint import pipeline_id, stages_of
+
+__all__ = ["pipeline_id", "setup", "stages_of"]
 
 _READY = False
+_LOCK = threading.Lock()
+# Database URL -> connection alias, for the databases opened by ``setup``.
+_ALIASES: dict[str, str] = {}
+_MIGRATED: set[str] = set()
 
 
-def setup(db_url: str | None = None, *, migrate: bool = True) -> None:
-    """Configure Django for slant (once per process) and migrate the database."""
+def database_config(url: str) -> dict:
+    """Django's DATABASES entry for ``url``, with slant's SQLite options."""
+    import dj_database_url
+
+    config = dict(dj_database_url.parse(url, conn_max_age=0))
+    if config["ENGINE"].endswith("sqlite3"):
+        # As in settings.py: wait for a busy writer rather than failing, take
+        # the write lock at BEGIN, and let readers run beside one writer.
+        name = str(config.get("NAME") or "")
+        if name and name != ":memory:":
+            from pathlib import Path
+
+            Path(name).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        config.setdefault("OPTIONS", {})
+        config["OPTIONS"].update(
+            {"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+        )
+    return config
+
+
+def setup(db_url: str | None = None, *, migrate: bool = True) -> str:
+    """Configure Django for slant and migrate the database; return its alias.
+
+    The first call configures Django (once per process). With ``db_url`` on
+    that first call, the URL becomes the default database. A later call with
+    another URL registers it under an alias of its own and migrates it.
+    """
     global _READY
-    if _READY:
-        return
-    if db_url:
-        os.environ["SLANT_DB_URL"] = db_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "slant.settings")
-    import django
+    with _LOCK:
+        if not _READY:
+            saved = os.environ.get("SLANT_DB_URL")
+            if db_url:
+                os.environ["SLANT_DB_URL"] = db_url
+            os.environ.setdefault("DJANGO_SETTINGS_MODULE", "slant.settings")
+            try:
+                import django
 
-    django.setup()
-    if migrate:
-        from django.core.management import call_command
+                django.setup()
+                from django.conf import settings
 
-        call_command("migrate", interactive=False, verbosity=0)
-    _READY = True
+                # Force the lazy settings now, while SLANT_DB_URL says what we mean.
+                default_url = getattr(settings, "DATABASE_URL", None)
+            finally:
+                # Settings are read once; do not leak the URL to child processes.
+                if saved is None:
+                    os.environ.pop("SLANT_DB_URL", None)
+                else:
+                    os.environ["SLANT_DB_URL"] = saved
+            if default_url:
+                _ALIASES[default_url] = "default"
+            if db_url:
+                _ALIASES[db_url] = "default"
+            _READY = True
+        alias = "default" if not db_url else _ALIASES.get(db_url) or _register(db_url)
+        if migrate and alias not in _MIGRATED:
+            from django.core.management import call_command
+
+            call_command("migrate", database=alias, interactive=False, verbosity=0)
+            _MIGRATED.add(alias)
+        return alias
+
+
+def _register(url: str) -> str:
+    from django.conf import settings
+    from django.db import connections
+
+    alias = "slant_" + hashlib.sha1(url.encode("utf-8")).hexdigest()[:12]
+    config = database_config(url)
+    settings.DATABASES[alias] = config
+    # The connection handler keeps its own (usually the same) dict; fill in
+    # Django's defaults for the new entry the way it does at start-up.
+    configured = connections.configure_settings({"default": connections.settings["default"], alias: config})
+    connections.settings[alias] = configured[alias]
+    _ALIASES[url] = alias
+    return alias

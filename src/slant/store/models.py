@@ -23,6 +23,8 @@ class Article(models.Model):
     language = models.CharField(max_length=16, null=True, blank=True)
     source = models.TextField(null=True, blank=True, help_text="Where it was first read from")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Ingest never rewrites a stored row; updated_at lets tests (and users) see that.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -42,6 +44,7 @@ class Analysis(models.Model):
     pipeline = models.CharField(max_length=255)
     data = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["created_at", "id"]
