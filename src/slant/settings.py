@@ -43,3 +43,131 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
 TIME_ZONE = "UTC"
 LANGUAGE_CODE = "en"
+
+# ---------------------------------------------------------------------------
+# The web app (issue 5): accounts, collections, reading view, jobs, search, API.
+# ---------------------------------------------------------------------------
+INSTALLED_APPS += [
+    "django.contrib.admin",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "axes",
+    "slant.web.accounts",
+    "slant.web.library",
+    "slant.web.jobs",
+    "slant.web.reader",
+    "slant.web.search",
+    "slant.web.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout into a 429 page.
+    "axes.middleware.AxesMiddleware",
+]
+ROOT_URLCONF = "slant.web.urls"
+WSGI_APPLICATION = "slant.web.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # The web app's templates live together in src/slant/web/templates.
+        "DIRS": [str(__import__("pathlib").Path(__file__).parent / "web" / "templates")],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+# Argon2 first: new passwords are hashed with it; the others only let old
+# hashes be checked (and upgraded on the next login).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
+
+# Failed logins: after SLANT_LOGIN_FAILURES failures for one user name from one
+# address, that pair is locked out for SLANT_LOGIN_COOLOFF_MIN minutes.
+AXES_FAILURE_LIMIT = conf.env_int("SLANT_LOGIN_FAILURES", 5, minimum=1)
+AXES_COOLOFF_TIME = conf.env_int("SLANT_LOGIN_COOLOFF_MIN", 15, minimum=1) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_IPWARE_PROXY_COUNT = conf.env_int("SLANT_PROXY_COUNT", 0, minimum=0) or None
+
+STATIC_URL = "/static/"
+STATIC_ROOT = conf.env_str("SLANT_STATIC_ROOT") or str(DATA_DIR / "static")
+
+# Served over HTTPS (behind a proxy that terminates TLS): cookies only over
+# TLS, HSTS, and trust the proxy's X-Forwarded-Proto header.
+HTTPS = conf.env_bool("SLANT_HTTPS", False)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+if HTTPS:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = conf.env_bool("SLANT_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = conf.env_int("SLANT_HSTS_SECONDS", 3600, minimum=0)
+    CSRF_TRUSTED_ORIGINS = conf.env_list("SLANT_CSRF_TRUSTED_ORIGINS", [])
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# Password-reset mail: printed on the console by default; "file" writes each
+# message to SLANT_EMAIL_DIR; "smtp" uses the SLANT_SMTP_* variables.
+EMAIL_MODE = conf.env_str("SLANT_EMAIL", "console")
+if EMAIL_MODE == "console":
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+elif EMAIL_MODE == "file":
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = conf.env_str("SLANT_EMAIL_DIR") or str(DATA_DIR / "mail")
+elif EMAIL_MODE == "smtp":
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = conf.env_str("SLANT_SMTP_HOST", "localhost")
+    EMAIL_PORT = conf.env_int("SLANT_SMTP_PORT", 25, minimum=1)
+    EMAIL_HOST_USER = conf.env_str("SLANT_SMTP_USER", "") or ""
+    EMAIL_HOST_PASSWORD = conf.env_str("SLANT_SMTP_PASSWORD", "") or ""
+    EMAIL_USE_TLS = conf.env_bool("SLANT_SMTP_TLS", False)
+else:
+    raise conf.SettingError(f"SLANT_EMAIL={EMAIL_MODE!r} is not one of console, file, smtp")
+DEFAULT_FROM_EMAIL = conf.env_str("SLANT_MAIL_FROM", "slant@localhost")
+
+# Articles: uploads and fetched pages over this size are refused with a message.
+SLANT_MAX_UPLOAD_BYTES = conf.env_int("SLANT_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, minimum=1)
+DATA_UPLOAD_MAX_MEMORY_SIZE = SLANT_MAX_UPLOAD_BYTES + 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# The URL fetcher: time limit (s); private and loopback addresses are refused
+# unless SLANT_FETCH_ALLOW_PRIVATE=1 (the tests serve pages on 127.0.0.1).
+SLANT_FETCH_TIMEOUT = conf.env_float("SLANT_FETCH_TIMEOUT", 10.0)
+SLANT_FETCH_ALLOW_PRIVATE = conf.env_bool("SLANT_FETCH_ALLOW_PRIVATE", False)
+# Background analysis: stages the workers run (default: all registered), job
+# lease (s) after which a silent worker's job is retried, and retry limit.
+SLANT_WEB_STAGES = conf.env_list("SLANT_WEB_STAGES", [])
+SLANT_JOB_LEASE_S = conf.env_float("SLANT_JOB_LEASE_S", 120.0)
+SLANT_JOB_MAX_ATTEMPTS = conf.env_int("SLANT_JOB_MAX_ATTEMPTS", 3, minimum=1)
+SLANT_JOB_POLL_S = conf.env_float("SLANT_JOB_POLL_S", 1.0)

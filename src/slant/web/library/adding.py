@@ -1,0 +1,145 @@
+"""Adding articles to a collection: from an upload, pasted text or a URL.
+
+Every way ends in ``add_articles``: the article is stored once per text,
+linked to the collection, indexed for search and queued for analysis.
+Nothing is analysed here.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from django.conf import settings
+from django.db import transaction
+
+from slant.article import Article
+from slant.errors import InputError, SlantError
+from slant.store.models import Article as StoredArticle
+from slant.web.library.models import Collection, Entry
+
+# File types the sources can read, by suffix (longest first when matching).
+KNOWN_SUFFIXES = (
+    ".warc.gz", ".jsonl.gz", ".html.gz", ".txt.gz",
+    ".html", ".htm", ".xhtml", ".txt", ".text", ".md", ".jsonl", ".ndjson",
+    ".xml", ".rss", ".atom", ".feed", ".warc", ".arc.gz", ".gz",
+)
+
+
+@dataclass
+class Added:
+    entries: list[Entry] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def suffix_of(filename: str) -> str | None:
+    lower = filename.lower()
+    return next((s for s in KNOWN_SUFFIXES if lower.endswith(s)), None)
+
+
+def read_bytes(data: bytes, filename: str) -> tuple[list[Article], list[str]]:
+    """Articles and error messages from one file's bytes, read by the foundation's sources."""
+    name = os.path.basename(filename) or "upload"
+    limit = settings.SLANT_MAX_UPLOAD_BYTES
+    if len(data) > limit:
+        raise InputError(name, f"the file is {len(data)} bytes, over the limit of {limit}")
+    if not data.strip():
+        raise InputError(name, "the file is empty")
+    suffix = suffix_of(name)
+    if suffix is None:
+        known = ", ".join(s for s in KNOWN_SUFFIXES if s.count(".") == 1)
+        raise InputError(name, f"unknown file type; slant reads {known}")
+    from slant import sources
+
+    with tempfile.TemporaryDirectory(prefix="slant-upload-") as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(data)
+        articles: list[Article] = []
+        errors: list[str] = []
+        iter_sources = getattr(sources, "iter_sources", None)
+        try:
+            if iter_sources is not None:
+                items: Iterable[object] = iter_sources([str(path)])
+            else:  # foundation without iter_sources: plain text only
+                if suffix not in {".txt", ".text", ".md"}:
+                    raise InputError(name, "this file type cannot be read yet")
+                items = [sources.read_one(str(path))]
+            for item in items:
+                if isinstance(item, Article):
+                    articles.append(item.replace(source=name))
+                elif isinstance(item, InputError):
+                    errors.append(f"{name}: {item.reason}")
+                elif isinstance(item, Exception):
+                    errors.append(f"{name}: {item}")
+        except InputError as exc:
+            errors.append(f"{name}: {exc.reason}")
+        except (SlantError, UnicodeDecodeError, ValueError, OSError) as exc:
+            # A malformed file is the user's problem to fix, never a server error.
+            errors.append(f"{name}: could not be read ({type(exc).__name__}: {exc})")
+    if not articles and not errors:
+        errors.append(f"{name}: no article found in the file")
+    return articles, errors
+
+
+def text_article(text: str, *, title: str | None = None, url: str | None = None) -> Article:
+    from slant.sources import article_from_text
+
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if title and not text.startswith(title):
+        text = f"{title}\n\n{text}"
+    if len(text.encode("utf-8")) > settings.SLANT_MAX_UPLOAD_BYTES:
+        raise InputError("<text>", f"the text is over the limit of {settings.SLANT_MAX_UPLOAD_BYTES} bytes")
+    return article_from_text(text, source="pasted text", url=url or None)
+
+
+def html_articles(html: str, *, url: str | None = None) -> tuple[list[Article], list[str]]:
+    articles, errors = read_bytes(html.encode("utf-8"), "page.html")
+    if url:
+        articles = [a.replace(url=a.url or url) for a in articles]
+    return articles, errors
+
+
+def url_articles(url: str, *, transport: object = None) -> tuple[list[Article], list[str]]:
+    from slant.web.library.fetch import fetch
+
+    body, suffix = fetch(
+        url, max_bytes=settings.SLANT_MAX_UPLOAD_BYTES, timeout=settings.SLANT_FETCH_TIMEOUT,
+        transport=transport,  # type: ignore[arg-type]
+    )
+    articles, errors = read_bytes(body, f"page{suffix}")
+    articles = [a.replace(url=a.url or url, source=url) for a in articles]
+    errors = [e.replace(f"page{suffix}", url, 1) for e in errors]
+    return articles, errors
+
+
+def store_article(article: Article) -> StoredArticle:
+    row, _ = StoredArticle.objects.get_or_create(
+        id=article.id,
+        defaults={
+            "text": article.text, "title": article.title, "url": article.url, "outlet": article.outlet,
+            "author": article.author, "published": article.published, "language": article.language,
+            "source": article.source,
+        },
+    )
+    return row
+
+
+def add_articles(collection: Collection, articles: Iterable[Article], *, user: object, origin: str) -> list[Entry]:
+    """Store, link, index and queue each article; the same text is stored once."""
+    from slant.web.jobs.runner import enqueue
+    from slant.web.search.index import index_article
+
+    entries = []
+    for article in articles:
+        with transaction.atomic():
+            row = store_article(article)
+            entry, _ = Entry.objects.get_or_create(
+                collection=collection, article=row, defaults={"added_by": user, "origin": origin}
+            )
+            index_article(row)
+        enqueue(row)
+        entries.append(entry)
+    return entries

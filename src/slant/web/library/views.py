@@ -1,0 +1,175 @@
+"""Collections: list, create, show (with a JSON twin), members, adding articles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from slant.errors import InputError
+from slant.web import access
+from slant.web.http import article_meta, json_response
+from slant.web.jobs.status import analysis_state
+from slant.web.library import adding
+from slant.web.library.forms import AddArticleForm, CollectionForm, MemberForm
+from slant.web.library.models import Collection, Membership, Role
+
+
+def _require_login_404(request: HttpRequest) -> None:
+    if not request.user.is_authenticated:
+        raise Http404("no such page")
+
+
+def collections_data(user: Any) -> list[dict[str, Any]]:
+    rows = Membership.objects.filter(user=user).select_related("collection").order_by("collection__name", "collection_id")
+    return [{"id": m.collection_id, "name": m.collection.name, "role": m.role} for m in rows]
+
+
+@login_required
+def collection_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "library/list.html", {"collections": collections_data(request.user), "form": CollectionForm()})
+
+
+def collection_list_json(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return json_response({"error": "authentication required"}, 401)
+    return json_response({"collections": collections_data(request.user)})
+
+
+def create_collection(user: Any, name: str) -> Collection:
+    with transaction.atomic():
+        collection = Collection.objects.create(name=name)
+        Membership.objects.create(collection=collection, user=user, role=Role.OWNER)
+    return collection
+
+
+@login_required
+@require_POST
+def collection_create(request: HttpRequest) -> HttpResponse:
+    form = CollectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "A collection needs a name.")
+        return redirect("collection_list")
+    collection = create_collection(request.user, form.cleaned_data["name"])
+    return redirect("collection", cid=collection.pk)
+
+
+def collection_data(member: Membership) -> dict[str, Any]:
+    collection = member.collection
+    entries = collection.entries.select_related("article").order_by("-added_at", "id")
+    articles = []
+    for entry in entries:
+        state = analysis_state(entry.article)
+        articles.append({**article_meta(entry.article), "status": state["status"], "error": state["error"],
+                         "added_at": entry.added_at.isoformat(), "origin": entry.origin})
+    members = [
+        {"username": m.user.get_username(), "role": m.role}
+        for m in collection.memberships.select_related("user").order_by("user__username")
+    ]
+    return {"id": collection.pk, "name": collection.name, "role": member.role, "members": members, "articles": articles}
+
+
+def collection(request: HttpRequest, cid: int) -> HttpResponse:
+    _require_login_404(request)
+    member = access.membership(request.user, cid)
+    data = collection_data(member)
+    return render(request, "library/collection.html", {
+        "collection": member.collection, "member": member, "data": data,
+        "can_edit": member.can(Role.EDITOR), "form": AddArticleForm(),
+    })
+
+
+def collection_json(request: HttpRequest, cid: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return json_response({"error": "authentication required"}, 401)
+    member = access.membership(request.user, cid)
+    return json_response(collection_data(member))
+
+
+@require_http_methods(["GET", "POST"])
+def members(request: HttpRequest, cid: int) -> HttpResponse:
+    _require_login_404(request)
+    member = access.membership(request.user, cid, Role.VIEWER)
+    if request.method == "POST":
+        if not member.can(Role.OWNER):
+            raise PermissionDenied("only owners manage members")
+        form = MemberForm(request.POST)
+        if form.is_valid():
+            _change_member(request, member.collection, form.cleaned_data["username"], form.cleaned_data["role"])
+        else:
+            messages.error(request, "Give a user name and a role.")
+        return redirect("members", cid=cid)
+    return render(request, "library/members.html", {
+        "collection": member.collection, "member": member, "form": MemberForm(),
+        "members": member.collection.memberships.select_related("user").order_by("user__username"),
+    })
+
+
+def _change_member(request: HttpRequest, collection: Collection, username: str, role: str) -> None:
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        messages.error(request, f"There is no user called {username!r}.")
+        return
+    owners = collection.memberships.filter(role=Role.OWNER)
+    current = collection.memberships.filter(user=user).first()
+    if current and current.role == Role.OWNER and role != Role.OWNER and owners.count() == 1:
+        messages.error(request, "A collection keeps at least one owner.")
+        return
+    if role == "remove":
+        collection.memberships.filter(user=user).delete()
+        messages.success(request, f"{username} removed.")
+    else:
+        Membership.objects.update_or_create(collection=collection, user=user, defaults={"role": role})
+        messages.success(request, f"{username} is now {role}.")
+
+
+def add_from_form(request: HttpRequest, member: Membership, form: AddArticleForm, origin_hint: str = "") -> adding.Added:
+    """Shared by the page and the API: read whatever was given, add what was readable."""
+    result = adding.Added()
+    data = form.cleaned_data
+    try:
+        if data.get("file"):
+            upload = data["file"]
+            if upload.size > adding.settings.SLANT_MAX_UPLOAD_BYTES:
+                raise InputError(upload.name, f"the file is {upload.size} bytes, over the limit of {adding.settings.SLANT_MAX_UPLOAD_BYTES}")
+            articles, errors = adding.read_bytes(upload.read(), upload.name)
+            origin = "upload"
+        elif data.get("text"):
+            articles, errors, origin = [adding.text_article(data["text"])], [], "paste"
+        else:
+            articles, errors = adding.url_articles(data["url"])
+            origin = "url"
+    except InputError as exc:
+        result.errors.append(str(exc))
+        return result
+    result.errors.extend(errors)
+    result.entries = adding.add_articles(member.collection, articles, user=request.user, origin=origin_hint or origin)
+    return result
+
+
+@require_http_methods(["GET", "POST"])
+def add_article(request: HttpRequest, cid: int) -> HttpResponse:
+    _require_login_404(request)
+    member = access.membership(request.user, cid, Role.EDITOR)
+    form = AddArticleForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if form.is_valid():
+            result = add_from_form(request, member, form)
+            for error in result.errors:
+                messages.error(request, error)
+            if result.entries:
+                messages.success(request, f"{len(result.entries)} article(s) added; analysis is queued.")
+                if len(result.entries) == 1:
+                    return redirect("article", cid=cid, aid=result.entries[0].article_id)
+                return redirect("collection", cid=cid)
+        status = 400
+    else:
+        status = 200
+    return render(request, "library/add.html", {"collection": member.collection, "form": form}, status=status)

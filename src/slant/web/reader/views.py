@@ -1,0 +1,183 @@
+"""The reading view, its JSON twin, corrections and the exports of corrected labels."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from slant.techniques import TECHNIQUES, display_name
+from slant.web import access
+from slant.web.http import article_meta, json_response
+from slant.web.jobs.status import analysis_state
+from slant.web.library.models import Entry, Role
+from slant.web.reader.corrected import corrected_spans, export_label_studio, export_ptc, kept
+from slant.web.reader.highlight import colour, pieces
+from slant.web.reader.models import Action, Correction
+
+
+def _login_404(request: HttpRequest) -> None:
+    if not request.user.is_authenticated:
+        raise Http404("no such page")
+
+
+def _corrections(entry: Entry) -> list[Correction]:
+    return list(entry.corrections.select_related("author").order_by("created_at", "id"))
+
+
+def article_data(entry: Entry) -> dict[str, Any]:
+    state = analysis_state(entry.article)
+    corrections = _corrections(entry)
+    spans = corrected_spans(state["analysis"], corrections)
+    return {
+        "collection": {"id": entry.collection_id, "name": entry.collection.name},
+        "article": article_meta(entry.article),
+        "status": state["status"],
+        "error": state["error"],
+        "analysis": state["analysis"],
+        "persuasion_corrected": spans,
+        "corrections": [
+            {"id": c.pk, "action": c.action, "span": c.span_key or f"c{c.pk}", "start": c.start, "end": c.end,
+             "label": c.label or None, "author": c.author.get_username() if c.author else None,
+             "at": c.created_at.isoformat()}
+            for c in corrections
+        ],
+    }
+
+
+def _entity_panel(analysis: dict[str, Any]) -> list[dict[str, Any]]:
+    """Merged entities (with stance) when the pipeline made them, else raw mentions grouped by text."""
+    text = analysis["article"]["text"]
+    entities = analysis.get("entities") or []
+    if entities:
+        return [
+            {"name": e.get("name"), "type": e.get("type"), "mentions": e.get("mentions"),
+             "stance": (e.get("stance") or {}).get("label"), "stance_score": (e.get("stance") or {}).get("score")}
+            for e in entities
+        ]
+    grouped: dict[tuple[str, str], int] = defaultdict(int)
+    for s in analysis.get("layers", {}).get("entities", []):
+        grouped[(text[s["start"]:s["end"]], s.get("label") or "")] += 1
+    return [{"name": n, "type": t, "mentions": c, "stance": None, "stance_score": None}
+            for (n, t), c in sorted(grouped.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def article(request: HttpRequest, cid: int, aid: str) -> HttpResponse:
+    _login_404(request)
+    entry, member = access.entry(request.user, cid, aid)
+    data = article_data(entry)
+    analysis = data["analysis"]
+    context: dict[str, Any] = {"entry": entry, "member": member, "data": data, "can_edit": member.can(Role.EDITOR)}
+    if analysis:
+        text = analysis["article"]["text"]
+        shown = kept(data["persuasion_corrected"])
+        labels = sorted({s["label"] for s in shown if s["label"]})
+        context.update({
+            "pieces": pieces(text, shown),
+            "spans_json": [
+                {"key": s["key"], "label": s["label"], "name": display_name(s["label"] or ""),
+                 "definition": TECHNIQUES.get(s["label"] or "", ""), "score": s["score"], "state": s["state"],
+                 "colour": colour(s["label"])}
+                for s in shown
+            ],
+            "techniques": [{"label": l, "name": display_name(l), "colour": colour(l), "definition": TECHNIQUES.get(l, "")} for l in labels],
+            "all_techniques": [(l, display_name(l)) for l in sorted(TECHNIQUES)],
+            "span_rows": [{**s, "text": text[s["start"]:s["end"]], "name": display_name(s["label"] or "")} for s in data["persuasion_corrected"]],
+            "entities": _entity_panel(analysis),
+            "quotes": [{**q, "text": text[q["start"]:q["end"]]} for q in analysis.get("layers", {}).get("quotes", [])],
+            "dates": sorted(
+                ({**d, "text": text[d["start"]:d["end"]]} for d in analysis.get("layers", {}).get("dates", [])),
+                key=lambda d: str(d.get("value") or ""),
+            ),
+            "has_quotes": "quotes" in analysis.get("layers", {}),
+            "has_dates": "dates" in analysis.get("layers", {}),
+            "skipped": (analysis.get("stages") or {}).get("skipped") or {},
+        })
+    return render(request, "reader/article.html", context)
+
+
+def article_json(request: HttpRequest, cid: int, aid: str) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return json_response({"error": "authentication required"}, 401)
+    entry, _ = access.entry(request.user, cid, aid)
+    return json_response(article_data(entry))
+
+
+class CorrectionForm(forms.Form):
+    action = forms.ChoiceField(choices=Action.choices)
+    span = forms.CharField(required=False, max_length=32)
+    start = forms.IntegerField(required=False, min_value=0)
+    end = forms.IntegerField(required=False, min_value=0)
+    label = forms.ChoiceField(required=False, choices=[("", "")] + [(k, k) for k in sorted(TECHNIQUES)])
+
+
+def apply_correction(entry: Entry, user: Any, cleaned: dict[str, Any]) -> Correction | str:
+    """Store one correction, or return why it cannot be made."""
+    action = cleaned["action"]
+    state = analysis_state(entry.article)
+    text = entry.article.text
+    if action == Action.ADD:
+        start, end, label = cleaned.get("start"), cleaned.get("end"), cleaned.get("label")
+        if start is None or end is None or not label:
+            return "Adding a span needs a start, an end and a technique."
+        if not 0 <= start < end <= len(text):
+            return f"The span must lie inside the text (0 to {len(text)}), with start before end."
+        return Correction.objects.create(entry=entry, author=user, action=action, start=start, end=end, label=label)
+    keys = {s["key"] for s in corrected_spans(state["analysis"], _corrections(entry))}
+    key = cleaned.get("span") or ""
+    if key not in keys:
+        return "No such span in this article."
+    if action == Action.RELABEL and not cleaned.get("label"):
+        return "Relabelling needs a technique."
+    return Correction.objects.create(entry=entry, author=user, action=action, span_key=key, label=cleaned.get("label") or "")
+
+
+@require_POST
+def correct(request: HttpRequest, cid: int, aid: str) -> HttpResponse:
+    _login_404(request)
+    entry, _ = access.entry(request.user, cid, aid, Role.EDITOR)
+    form = CorrectionForm(request.POST)
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    if not form.is_valid():
+        problem = "The correction is not valid: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+    else:
+        outcome = apply_correction(entry, request.user, form.cleaned_data)
+        problem = outcome if isinstance(outcome, str) else ""
+    if wants_json:
+        return json_response({"error": problem}, 400) if problem else json_response(article_data(entry), 201)
+    if problem:
+        messages.error(request, problem)
+    else:
+        messages.success(request, "Correction saved.")
+    return redirect("article", cid=cid, aid=aid)
+
+
+def _export_items(request: HttpRequest, cid: int) -> list[tuple[Entry, list[dict[str, Any]]]]:
+    _login_404(request)
+    member = access.membership(request.user, cid)
+    items = []
+    for entry in member.collection.entries.select_related("article").order_by("added_at", "id"):
+        state = analysis_state(entry.article)
+        items.append((entry, corrected_spans(state["analysis"], _corrections(entry))))
+    return items
+
+
+def export_ptc_view(request: HttpRequest, cid: int) -> HttpResponse:
+    items = _export_items(request, cid)
+    body = export_ptc((e.article_id, spans) for e, spans in items)
+    response = HttpResponse(body, content_type="text/tab-separated-values; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="collection-{cid}-labels.txt"'
+    return response
+
+
+def export_label_studio_view(request: HttpRequest, cid: int) -> HttpResponse:
+    items = _export_items(request, cid)
+    body = export_label_studio((e.article_id, e.article.text, spans) for e, spans in items)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="collection-{cid}-label-studio.json"'
+    return response

@@ -1,0 +1,76 @@
+"""Every URL of the web app. tests/web/test_access.py lists each one with its
+access rules and fails when a pattern here has none."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect
+from django.urls import include, path, register_converter, re_path
+from django.views.static import serve
+
+from slant.web.accounts import views as accounts
+from slant.web.api import views as api
+from slant.web.jobs import views as jobs
+from slant.web.library import views as library
+from slant.web.reader import views as reader
+from slant.web.search import views as search
+
+
+class ArticleId:
+    regex = "[0-9a-f]{64}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(ArticleId, "aid")
+
+STATIC = Path(__file__).parent / "static"
+
+urlpatterns = [
+    path("", lambda request: redirect("collection_list"), name="home"),
+    # Accounts: Django's own views for log in/out and passwords.
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/register/", accounts.register, name="register"),
+    path("accounts/password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("accounts/password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("accounts/password/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
+    path("accounts/password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("accounts/tokens/", accounts.tokens, name="tokens"),
+    # Collections and their articles; every page has a .json twin.
+    path("collections/", library.collection_list, name="collection_list"),
+    path("collections.json", library.collection_list_json, name="collection_list_json"),
+    path("collections/new/", library.collection_create, name="collection_create"),
+    path("collections/<int:cid>/", library.collection, name="collection"),
+    path("collections/<int:cid>.json", library.collection_json, name="collection_json"),
+    path("collections/<int:cid>/members/", library.members, name="members"),
+    path("collections/<int:cid>/add/", library.add_article, name="add_article"),
+    path("collections/<int:cid>/jobs/", jobs.jobs, name="jobs"),
+    path("collections/<int:cid>/jobs.json", jobs.jobs_json, name="jobs_json"),
+    path("collections/<int:cid>/export/ptc.txt", reader.export_ptc_view, name="export_ptc"),
+    path("collections/<int:cid>/export/label-studio.json", reader.export_label_studio_view, name="export_label_studio"),
+    path("collections/<int:cid>/articles/<aid:aid>/", reader.article, name="article"),
+    path("collections/<int:cid>/articles/<aid:aid>.json", reader.article_json, name="article_json"),
+    path("collections/<int:cid>/articles/<aid:aid>/corrections/", reader.correct, name="correct"),
+    path("search/", search.search_page, name="search"),
+    path("search.json", search.search_json, name="search_json"),
+    # The API.
+    path("api/openapi.json", api.openapi, name="api_openapi"),
+    path("api/collections", api.collections, name="api_collections"),
+    path("api/collections/<int:cid>", api.collection, name="api_collection"),
+    path("api/collections/<int:cid>/articles", api.collection_articles, name="api_collection_articles"),
+    path("api/articles/<str:aid>", api.article, name="api_article"),
+    # Small static files (CSS, JS), served by the app so `slant serve` needs
+    # nothing else; a reverse proxy may serve /static/ itself.
+    re_path(r"^static/(?P<path>.*)$", serve, {"document_root": STATIC}, name="static"),
+    path("admin/", admin.site.urls),
+]
