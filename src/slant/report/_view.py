@@ -16,24 +16,24 @@ from typing import Any, Mapping
 from ..doc import Doc, Span
 from ..techniques import TECHNIQUES, display_name
 
-# One colour per technique, in the order of ``NAMES`` (sorted names). Chosen to
-# be told apart and to keep dark text readable on their light tints; the two
-# commonest techniques (Loaded_Language, Name_Calling) get the most distinct.
+# One colour per technique, commonest in the PTC corpus first: fourteen hues
+# cannot all be far apart, so the frequent techniques get the clearest ones.
+# Text stays dark on their light tints.
 _PALETTE: dict[str, str] = {
-    "Appeal_to_Authority": "#2b6cb0",
-    "Appeal_to_fear-prejudice": "#c53030",
-    "Bandwagon,Reductio_ad_hitlerum": "#805ad5",
-    "Black-and-White_Fallacy": "#2c7a7b",
-    "Causal_Oversimplification": "#b7791f",
-    "Doubt": "#6b46c1",
-    "Exaggeration,Minimisation": "#dd6b20",
-    "Flag-Waving": "#2f855a",
-    "Loaded_Language": "#d53f8c",
-    "Name_Calling,Labeling": "#3182ce",
-    "Repetition": "#718096",
-    "Slogans": "#38a169",
-    "Thought-terminating_Cliches": "#975a16",
-    "Whataboutism,Straw_Men,Red_Herring": "#00a3c4",
+    "Loaded_Language": "#d53f8c",  # pink
+    "Name_Calling,Labeling": "#3182ce",  # blue
+    "Doubt": "#805ad5",  # purple
+    "Exaggeration,Minimisation": "#dd6b20",  # orange
+    "Appeal_to_fear-prejudice": "#c53030",  # red
+    "Flag-Waving": "#2f855a",  # green
+    "Causal_Oversimplification": "#b7791f",  # ochre
+    "Slogans": "#0bc5ea",  # cyan
+    "Appeal_to_Authority": "#744210",  # brown
+    "Black-and-White_Fallacy": "#234e52",  # dark teal
+    "Repetition": "#718096",  # grey
+    "Thought-terminating_Cliches": "#7b8b19",  # olive
+    "Whataboutism,Straw_Men,Red_Herring": "#97266d",  # plum
+    "Bandwagon,Reductio_ad_hitlerum": "#1a365d",  # navy
 }
 
 _EXTRA = ("#4a5568", "#9c4221", "#285e61", "#702459", "#276749", "#44337a")

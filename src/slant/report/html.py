@@ -64,7 +64,7 @@ def render_page(docs: "Sequence[Doc | Mapping[str, Any]]", *, title: str | None 
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f'<meta name="generator" content="slant {_e(__version__)}">',
         f"<title>{_e(title)}</title>",
-        f"<style>{_CSS}{_technique_css(classes)}</style>",
+        f"<style>{_CSS}{technique_css(classes)}</style>",
         "</head>",
         "<body>",
         '<a class="skip" href="#main">Skip to the report</a>',
@@ -100,13 +100,18 @@ def render_page(docs: "Sequence[Doc | Mapping[str, Any]]", *, title: str | None 
 
 
 def _technique_classes(docs: Iterable[Doc]) -> dict[str, str]:
-    """A CSS class per technique on the page: the 14 in a fixed order, then any others."""
-    labels = {s.label or "" for d in docs for s in d.layer("persuasion")}
+    return technique_classes(s.label or "" for d in docs for s in d.layer("persuasion"))
+
+
+def technique_classes(labels: Iterable[str]) -> dict[str, str]:
+    """A CSS class per technique label (``t0``, ``t1`` ...): the 14 in a fixed order, then any others."""
+    labels = set(labels)
     ordered = [n for n in NAMES if n in labels] + sorted(labels - set(NAMES))
     return {label: f"t{i}" for i, label in enumerate(ordered)}
 
 
-def _technique_css(classes: Mapping[str, str]) -> str:
+def technique_css(classes: Mapping[str, str]) -> str:
+    """CSS giving each technique class its colour (``--c``) and tint (``--bg``), and the legend's off switches."""
     rules = []
     for label, cls in classes.items():
         c = view.colour(label)
@@ -220,9 +225,12 @@ def highlight_html(doc: Doc, spans: Sequence[Span], classes: Mapping[str, str] |
     Every piece of span ``i`` carries ``data-s="i"``; joining their text gives
     ``doc.text[start:end]`` exactly. The title line is wrapped in a
     ``span.headline`` so it reads as a heading without leaving the text.
+    ``classes`` maps labels to the CSS classes of ``technique_css`` (by
+    default ``technique_classes`` of the spans' labels).
     """
     text = doc.text
-    classes = classes or {}
+    if classes is None:
+        classes = technique_classes(s.label or "" for s in spans)
     lane_of = lanes(spans)
     title = doc.article.title
     title_end = len(title) if title and text.startswith(title) else 0
@@ -318,38 +326,57 @@ def _entities(doc: Doc, aid: str, sentences: view.Sentences) -> str:
         rows = view.raw_mentions(doc)
         out.append(f'<h3 id="{aid}-ent-h">Named mentions</h3>')
         out.append('<p class="note">Mentions were not merged into entities for this article.</p>')
-        if rows:
-            out.append('<ul class="mentions">')
-            out.extend(f'<li>{_e(t)} <span class="type">{_e(l)}</span> <span class="n">×{c}</span></li>' for t, l, c in rows)
-            out.append("</ul>")
+        items = [f'<li>{_e(t)} <span class="type">{_e(l)}</span> <span class="n">×{c}</span></li>' for t, l, c in rows]
+        out.append(_list_with_more(items, '<ul class="mentions">', "</ul>", _SHOWN_MENTIONS, "mentions"))
         out.append("</section>")
         return "\n".join(out)
     views = view.entity_views(doc, sentences)
-    out.append(f'<h3 id="{aid}-ent-h">Entities <span class="n">({len(views)})</span></h3><ul class="entities">')
-    for ent in views:
-        out.append('<li class="entity">')
-        out.append(
-            f'<p class="ent-head"><strong class="ent-name">{_e(ent.name)}</strong> '
-            f'<span class="type">{_e(ent.type)}</span> '
-            f'<span class="n">{ent.mentions} mention{"s" if ent.mentions != 1 else ""}</span> '
-            f"{_stance_badge(ent.stance_label, ent.stance_score)}</p>"
-        )
-        aliases = [a for a in ent.aliases if a != ent.name]
-        if aliases:
-            out.append(f'<p class="aliases">Also: {", ".join(_e(a) for a in aliases)}</p>')
-        if ent.spellings:
-            out.append(
-                '<p class="variants"><span aria-hidden="true">⚠</span> <strong>Spelled several ways</strong> '
-                f'(a sign of machine translation): {", ".join(_e(s) for s in ent.spellings)}</p>'
-            )
-        if ent.evidence:
-            out.append('<ul class="evidence" aria-label="Stance evidence">')
-            for span, snip in ent.evidence:
-                out.append(f"<li>{_stance_badge(span.label, span.score)} {_snippet_html(snip)}</li>")
-            out.append("</ul>")
-        out.append("</li>")
-    out.append("</ul></section>")
+    out.append(f'<h3 id="{aid}-ent-h">Entities <span class="n">({len(views)})</span></h3>')
+    items = [_entity_item(ent) for ent in views]
+    out.append(_list_with_more(items, '<ul class="entities">', "</ul>", _SHOWN_ENTITIES, "entities"))
+    out.append("</section>")
     return "\n".join(out)
+
+
+def _entity_item(ent: view.EntityView) -> str:
+    out = ['<li class="entity">']
+    out.append(
+        f'<p class="ent-head"><strong class="ent-name">{_e(ent.name)}</strong> '
+        f'<span class="type">{_e(ent.type)}</span> '
+        f'<span class="n">{ent.mentions} mention{"s" if ent.mentions != 1 else ""}</span> '
+        f"{_stance_badge(ent.stance_label, ent.stance_score)}</p>"
+    )
+    aliases = [a for a in ent.aliases if a != ent.name]
+    if aliases:
+        out.append(f'<p class="aliases">Also: {", ".join(_e(a) for a in aliases)}</p>')
+    if ent.spellings:
+        out.append(
+            '<p class="variants"><span aria-hidden="true">⚠</span> <strong>Spelled several ways</strong> '
+            f'(a sign of machine translation): {", ".join(_e(s) for s in ent.spellings)}</p>'
+        )
+    if ent.evidence:
+        out.append('<ul class="evidence" aria-label="Stance evidence">')
+        for span, snip in ent.evidence:
+            out.append(f"<li>{_stance_badge(span.label, span.score)} {_snippet_html(snip)}</li>")
+        out.append("</ul>")
+    out.append("</li>")
+    return "\n".join(out)
+
+
+# Long lists show their head and fold the rest, so the panels stay scannable.
+_SHOWN_ENTITIES = 15
+_SHOWN_MENTIONS = 30
+
+
+def _list_with_more(items: list[str], open_tag: str, close_tag: str, shown: int, noun: str) -> str:
+    if len(items) <= shown:
+        return open_tag + "".join(items) + close_tag
+    head, rest = items[:shown], items[shown:]
+    return (
+        open_tag + "".join(head) + close_tag
+        + f'<details class="more"><summary>{len(rest)} more {noun}</summary>'
+        + open_tag + "".join(rest) + close_tag + "</details>"
+    )
 
 
 def _quotes(doc: Doc, aid: str) -> str:
@@ -446,13 +473,13 @@ fieldset.legend li{display:flex;align-items:center;gap:.3rem;font-size:.9rem}
 .slider label{font-weight:600}
 .slider input{width:14rem;max-width:50%}
 .slider output{font-variant-numeric:tabular-nums;min-width:2.5em}
-.text{white-space:pre-wrap;overflow-wrap:anywhere;font:17px/2.25 Georgia,"Noto Serif",serif;max-width:46em}
+.text{white-space:pre-wrap;overflow-wrap:anywhere;font:17px/2.1 Georgia,"Noto Serif",serif;max-width:46em}
 .text .headline{font-weight:700;font-size:1.15em}
 mark.hl{background:var(--bg);color:inherit;border-bottom:2px solid var(--c);padding:0;border-radius:0}
-mark.hl.d1{padding-bottom:4px}
-mark.hl.d2{padding-bottom:8px}
-mark.hl.d3{padding-bottom:12px}
-mark.hl.d4{padding-bottom:16px}
+mark.hl.d1{padding-bottom:3px}
+mark.hl.d2{padding-bottom:6px}
+mark.hl.d3{padding-bottom:9px}
+mark.hl.d4{padding-bottom:12px}
 mark.hl.below{--bg:transparent;--c:transparent}
 mark.hl[data-head]{cursor:help}
 mark.hl:focus{outline:3px solid var(--focus);outline-offset:1px}
@@ -461,7 +488,8 @@ mark.hl.active{box-shadow:0 0 0 2px var(--c)}
 .tip p{margin:.15rem 0}
 .tip .tname{font-weight:700;border-left:.6em solid var(--c);padding-left:.4em}
 details.span-list{margin-top:1rem;font-size:.9rem}
-details.span-list summary{cursor:pointer;font-weight:600}
+details.span-list summary,details.more summary{cursor:pointer;font-weight:600}
+details.more{margin:.3rem 0;font-size:.9rem}
 ol.spans li{margin:.2rem 0}
 ol.spans li.below{display:none}
 .score{font-variant-numeric:tabular-nums;color:var(--muted)}

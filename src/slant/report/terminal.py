@@ -48,8 +48,9 @@ def render(
     console.print(_article_text(doc, spans))
     if "persuasion" in doc.layers:
         console.print()
-        console.print(_legend(doc, spans, threshold))
+        console.print(_legend(doc, spans, threshold, console.width))
         if spans:
+            console.print()
             console.print(_technique_table(doc, spans))
     if doc.entities or "entities" in doc.layers:
         console.print()
@@ -146,26 +147,28 @@ def _article_text(doc: Doc, spans: list[Span]) -> Text:
     return out
 
 
-def _legend(doc: Doc, spans: list[Span], threshold: float | None) -> Table | Text:
+def _legend(doc: Doc, spans: list[Span], threshold: float | None, width: int) -> Text:
     if not spans:
         note = "No persuasion spans found"
         if threshold is not None and doc.layer("persuasion"):
             note = f"No persuasion spans scored {threshold:.2f} or more"
         return Text(note + ".", style="italic")
+    # Plain aligned lines rather than a rich Table: a long article can have
+    # thousands of spans and a Table measures every cell twice.
     title = "Persuasion spans" + (f" (score ≥ {threshold:.2f})" if threshold is not None else "")
-    table = Table(title=title, title_justify="left", expand=True, show_edge=False, pad_edge=False)
-    table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("Technique", no_wrap=True)
-    table.add_column("Score", justify="right", no_wrap=True)
-    table.add_column("Text", ratio=1)
-    for number, span in enumerate(spans, 1):
-        table.add_row(
-            Text(str(number), style=_marker_style(span.label)),
-            Text(view.technique_name(span.label), style=_marker_style(span.label)),
-            view.fmt_score(span.score),
-            "“" + view.shorten(doc.span_text(span), 160) + "”",
-        )
-    return table
+    out = Text(title + "\n", style="bold")
+    number_w = len(str(len(spans)))
+    names = [view.technique_name(s.label) for s in spans]
+    name_w = max(len(n) for n in names)
+    room = max(20, width - number_w - name_w - 10)
+    for number, (span, name) in enumerate(zip(spans, names), 1):
+        style = _marker_style(span.label)
+        out.append(f"{number:>{number_w}}  ", style=style)
+        out.append(f"{name:<{name_w}}  ", style=style)
+        out.append(f"{view.fmt_score(span.score):>4}  ")
+        out.append("“" + view.shorten(doc.span_text(span), room - 2) + "”\n")
+    out.rstrip()
+    return out
 
 
 def _technique_table(doc: Doc, spans: list[Span]) -> Table:
