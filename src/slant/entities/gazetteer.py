@@ -56,6 +56,15 @@ class Gazetteer:
             for dem in entry.demonyms:
                 self._demonym[names.compact(dem)] = i
         self._people = [i for i, e in enumerate(entries) if e.type == "PERSON"]
+        # People by the first and last parts of their names, so a fuzzy
+        # lookup compares a mention with a handful of entries, not all.
+        self._by_part: dict[str, set[int]] = {}
+        for i in self._people:
+            for form in entries[i].forms():
+                parts = names.split_person(form)
+                if len(parts) >= 2:
+                    for part in (parts[0], parts[-1]):
+                        self._by_part.setdefault(names.compact(part), set()).add(i)
         self._scan: re.Pattern[str] | None = None
 
     def __len__(self) -> int:
@@ -78,8 +87,10 @@ class Gazetteer:
         if k in self._demonym:
             return self._demonym[k]
         if person and len(names.split_person(text)) >= 2:
+            parts = names.split_person(text)
+            near = self._by_part.get(names.compact(parts[0]), set()) | self._by_part.get(names.compact(parts[-1]), set())
             hits = {
-                i for i in self._people
+                i for i in sorted(near)
                 if any(names.same_person_spelling(text, form) for form in self.entries[i].forms()
                        if len(names.split_person(form)) >= 2)
             }

@@ -101,6 +101,44 @@ def clean_mentions(text: str, raw: Sequence[tuple[int, int, str]], gazetteer: Ga
     return out
 
 
+def _add_missed(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Further mentions of names the article already uses that the tagger
+    missed: an acronym seen once ("KIDA"), the last name of a person named in
+    full ("Walz"). Case-sensitive and word-bounded. A last name is skipped
+    where a capitalised word joins it (another person's name) or where the
+    same word is tagged as a place elsewhere ("Washington")."""
+    wanted: dict[str, str] = {}
+    for m in mentions:
+        if names.is_acronym(m.text) and m.label != PERSON:
+            wanted[names.surface(m.text)] = m.label
+        parts = names.split_person(m.text)
+        if m.label == PERSON and len(parts) >= 2 and len(parts[-1]) >= 3 and parts[-1][0].isupper():
+            wanted.setdefault(parts[-1], PERSON)
+    for m in mentions:
+        if m.label in ("GPE", "LOC", "NORP", "FAC") and wanted.get(names.surface(m.text)) == PERSON:
+            del wanted[names.surface(m.text)]
+    if not wanted:
+        return mentions
+    taken = sorted((m.start, m.end) for m in mentions)
+    starts = [s for s, _ in taken]
+    alternation = "|".join(re.escape(w) for w in sorted(wanted, key=len, reverse=True))
+    pattern = re.compile(r"(?<![\w.-])(" + alternation + r")(?![\w-])")
+    added = []
+    for hit in pattern.finditer(text):
+        s, e = hit.span()
+        i = bisect.bisect_right(starts, e)
+        if any(ts < e and s < te for ts, te in taken[max(0, i - 3): i]):
+            continue
+        label = wanted[hit.group(1)]
+        if label == PERSON:
+            joined_before = re.search(r"[A-Z][\w'’-]* $", text[max(0, s - 30):s])
+            joined_after = re.match(r" [A-Z]", text[e:e + 2])
+            if joined_before or joined_after:
+                continue
+        added.append(Mention(s, e, label, hit.group(1), scanned=True))
+    return sorted(mentions + added, key=lambda m: (m.start, m.end))
+
+
 def _sentence_index(bounds: Sequence[tuple[int, int]], pos: int) -> int:
     starts = [s for s, _ in bounds]
     return max(0, bisect.bisect_right(starts, pos) - 1)
@@ -113,7 +151,7 @@ def merge(
     sentences: Sequence[tuple[int, int]] = (),
 ) -> tuple[list[dict[str, Any]], list[tuple[Mention, str]]]:
     """Entities (salience order, ids e1...) and each mention with its id."""
-    mentions = clean_mentions(text, raw, gazetteer)
+    mentions = _add_missed(text, clean_mentions(text, raw, gazetteer))
     n = len(mentions)
     uf = _Union(n)
     bounds = list(sentences) or [(0, len(text))]

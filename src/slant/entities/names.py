@@ -15,6 +15,7 @@ a parser. Three levels of sameness are used by the merger:
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 
@@ -34,6 +35,7 @@ def surface(text: str) -> str:
     return _POSSESSIVE.sub("", text).strip()
 
 
+@functools.lru_cache(maxsize=65536)
 def key(text: str) -> str:
     text = strip_accents(surface(text)).lower()
     text = text.replace(".", "")
@@ -43,6 +45,7 @@ def key(text: str) -> str:
     return " ".join(text.split())
 
 
+@functools.lru_cache(maxsize=65536)
 def compact(text: str) -> str:
     return key(text).replace(" ", "")
 
@@ -112,6 +115,7 @@ def _vowel_class(nucleus: str) -> str:
     return "U"
 
 
+@functools.lru_cache(maxsize=65536)
 def syllables(word: str) -> list[str]:
     word = compact(word)
     parts = [p for p in _SYLLABLE.findall(word) if p]
@@ -122,6 +126,7 @@ def syllables(word: str) -> list[str]:
     return parts
 
 
+@functools.lru_cache(maxsize=65536)
 def phonetic(word: str) -> tuple[tuple[str, str], ...]:
     out = []
     for syl in syllables(word):
@@ -134,6 +139,7 @@ def phonetic(word: str) -> tuple[tuple[str, str], ...]:
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
 
 
+@functools.lru_cache(maxsize=65536)
 def split_person(text: str) -> list[str]:
     """Name parts as written, hyphenated parts kept together ("Seok-yuek")."""
     return [p for p in re.split(r"\s+", strip_accents(surface(text)).replace(".", "").replace(",", " ")) if p]
@@ -153,6 +159,7 @@ def _given_key(parts: list[str], other: list[str]) -> tuple[tuple[str, str], ...
     return phonetic("".join(pieces))
 
 
+@functools.lru_cache(maxsize=65536)
 def same_person_spelling(a: str, b: str) -> bool:
     """Whether two full names look like two romanisations of one name.
 
