@@ -77,3 +77,54 @@ def client_for(user):  # type: ignore[no-untyped-def]
     if user is not None:
         client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     return client
+
+
+# Phrases the test persuasion stage marks: (phrase, technique, score). Two
+# overlap, so the reading view must show both.
+MARKED = [
+    ("disgraceful relic", "Loaded_Language", 0.91),
+    ("a historic day for everyone in Hampshire", "Flag-Waving", 0.62),
+    ("historic day", "Exaggeration,Minimisation", 0.35),
+]
+
+
+def _marker_stage():  # type: ignore[no-untyped-def]
+    from slant.doc import Span
+
+    def run(doc):  # type: ignore[no-untyped-def]
+        spans = []
+        for phrase, label, score in MARKED:
+            at = doc.text.find(phrase)
+            if at >= 0:
+                spans.append(Span(at, at + len(phrase), label=label, score=score))
+        doc.set_layer("persuasion", spans)
+        return doc
+
+    return run
+
+
+@pytest.fixture
+def marked_stages(settings):  # type: ignore[no-untyped-def]
+    """A cheap pipeline plus a phrase-list stage standing in for the persuasion model.
+
+    The real model is slow and its output changes as it is trained; the
+    reading view only needs some persuasion spans with known offsets.
+    """
+    from slant import pipeline
+
+    pipeline.register("test_persuasion", adds=("persuasion",))(_marker_stage)
+    settings.SLANT_WEB_STAGES = [*CHEAP_STAGES, "test_persuasion"]
+    yield settings.SLANT_WEB_STAGES
+    pipeline._REGISTRY.pop("test_persuasion", None)
+    pipeline._INSTANCES.pop("test_persuasion", None)
+
+
+@pytest.fixture
+def marked_entry(team, marked_stages):  # type: ignore[no-untyped-def]
+    from slant.sources import article_from_text
+    from slant.web.jobs.runner import run_pending_jobs
+    from slant.web.library.adding import add_articles
+
+    [entry] = add_articles(team["collection"], [article_from_text(ARTICLE_TEXT)], user=team["users"]["owner"], origin="paste")
+    run_pending_jobs()
+    return entry

@@ -21,11 +21,10 @@ from slant.errors import InputError, SlantError
 from slant.store.models import Article as StoredArticle
 from slant.web.library.models import Collection, Entry
 
-# File types the sources can read, by suffix (longest first when matching).
+# File types the sources read, by suffix, each optionally gzipped (".warc.gz").
 KNOWN_SUFFIXES = (
-    ".warc.gz", ".jsonl.gz", ".html.gz", ".txt.gz",
-    ".html", ".htm", ".xhtml", ".txt", ".text", ".md", ".jsonl", ".ndjson",
-    ".xml", ".rss", ".atom", ".feed", ".warc", ".arc.gz", ".gz",
+    ".html", ".htm", ".xhtml", ".shtml", ".txt", ".text", ".jsonl", ".ndjson",
+    ".xml", ".rss", ".atom", ".warc", ".arc",
 )
 
 
@@ -36,8 +35,12 @@ class Added:
 
 
 def suffix_of(filename: str) -> str | None:
+    """The suffix the sources read the file by (``.html``, ``.warc.gz``), or None if unknown."""
     lower = filename.lower()
-    return next((s for s in KNOWN_SUFFIXES if lower.endswith(s)), None)
+    gz = lower.endswith(".gz")
+    base = lower[:-3] if gz else lower
+    found = next((s for s in KNOWN_SUFFIXES if base.endswith(s)), None)
+    return None if found is None else found + (".gz" if gz else "")
 
 
 def read_bytes(data: bytes, filename: str) -> tuple[list[Article], list[str]]:
@@ -50,7 +53,7 @@ def read_bytes(data: bytes, filename: str) -> tuple[list[Article], list[str]]:
         raise InputError(name, "the file is empty")
     suffix = suffix_of(name)
     if suffix is None:
-        known = ", ".join(s for s in KNOWN_SUFFIXES if s.count(".") == 1)
+        known = ", ".join(KNOWN_SUFFIXES)
         raise InputError(name, f"unknown file type; slant reads {known}")
     from slant import sources
 
@@ -62,9 +65,9 @@ def read_bytes(data: bytes, filename: str) -> tuple[list[Article], list[str]]:
         iter_sources = getattr(sources, "iter_sources", None)
         try:
             if iter_sources is not None:
-                items: Iterable[object] = iter_sources([str(path)])
+                items: Iterable[object] = iter_sources([str(path)], max_bytes=limit)
             else:  # foundation without iter_sources: plain text only
-                if suffix not in {".txt", ".text", ".md"}:
+                if suffix not in {".txt", ".text"}:
                     raise InputError(name, "this file type cannot be read yet")
                 items = [sources.read_one(str(path))]
             for item in items:

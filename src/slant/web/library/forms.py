@@ -16,7 +16,8 @@ class MemberForm(forms.Form):
 
 class AddArticleForm(forms.Form):
     file = forms.FileField(required=False, help_text="HTML, text, JSON Lines, RSS/Atom, WARC (optionally gzipped)")
-    text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 8}), help_text="First line is the title")
+    # strip=False: pasted text is taken verbatim, so offsets into it stay valid.
+    text = forms.CharField(required=False, strip=False, widget=forms.Textarea(attrs={"rows": 8}), help_text="First line is the title")
     url = forms.URLField(required=False, assume_scheme="https")
 
     def clean(self) -> dict:

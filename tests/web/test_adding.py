@@ -1,0 +1,166 @@
+"""Adding articles: upload, pasted text, URL; and clear messages for bad input, never a 500."""
+
+from __future__ import annotations
+
+import gzip
+import http.server
+import json
+import threading
+from typing import Iterator
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from slant.errors import InputError
+from slant.web.library.fetch import Response, fetch
+
+from .conftest import ARTICLE_TEXT, client_for
+
+PAGE = b"""<!doctype html><html><head><meta charset="utf-8"><title>Harbour bridge approved | The Portsmouth Post</title></head>
+<body><nav><a href="/">Home</a> <a href="/login">User Login</a> <a href="/register">Register Account</a></nav>
+<article><h1>Harbour bridge approved</h1>
+<p>The city council in Portsmouth voted on Tuesday to build a new harbour bridge after years of debate about the old crossing.</p>
+<p>Mayor Jane Holloway said the decision would cut journey times for thousands of commuters who use the ferry every day.</p>
+<p>Opponents argued that the cost, estimated at forty million pounds, should have been spent on schools and hospitals instead.</p>
+<p>Construction is expected to start next spring and to last about three years, the council said in a statement.</p>
+</article><footer>Copyright 2026 The Portsmouth Post. All rights reserved.</footer></body></html>"""
+
+
+def _upload(client, cid, name, data):  # type: ignore[no-untyped-def]
+    return client.post(f"/collections/{cid}/add/", {"file": SimpleUploadedFile(name, data)}, follow=True)
+
+
+def _messages(response) -> str:  # type: ignore[no-untyped-def]
+    return " ".join(str(m) for m in response.context["messages"])
+
+
+def test_it_adds_an_uploaded_html_page(team) -> None:
+    from slant.store.models import Article
+
+    response = _upload(client_for(team["users"]["editor"]), team["collection"].pk, "bridge.html", PAGE)
+    assert response.status_code == 200
+    article = Article.objects.get()
+    assert "forty million pounds" in article.text and "User Login" not in article.text
+    assert response.redirect_chain[-1][0].endswith(f"/articles/{article.id}/")
+
+
+def test_it_adds_every_article_of_a_json_lines_upload(team) -> None:
+    from slant.web.library.models import Entry
+
+    lines = "\n".join(json.dumps({"text": f"Story {i}\n\nBody of story {i}.", "outlet": "Wire"}) for i in range(3))
+    response = _upload(client_for(team["users"]["owner"]), team["collection"].pk, "batch.jsonl", lines.encode())
+    assert response.status_code == 200
+    assert Entry.objects.filter(collection=team["collection"]).count() == 3
+    assert "3 article(s) added" in _messages(response)
+
+
+def test_it_adds_pasted_text_verbatim(team) -> None:
+    from slant.store.models import Article
+
+    client_for(team["users"]["editor"]).post(f"/collections/{team['collection'].pk}/add/", {"text": ARTICLE_TEXT})
+    assert Article.objects.get().text == ARTICLE_TEXT
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("report.pdf", b"%PDF-1.4 binary", "unknown file type"),
+        ("empty.txt", b"   \n", "the file is empty"),
+        ("broken.warc.gz", gzip.compress(b"WARC/1.0\r\nWARC-Type: response\r\n" * 50)[:60], "broken.warc.gz"),
+        ("binary.txt", bytes(range(256)) * 20, "binary.txt"),
+        ("nothing.html", b"<html><body><nav>Home</nav></body></html>", "nothing.html"),
+    ],
+)
+def test_it_explains_a_bad_upload_without_a_server_error(team, name: str, data: bytes, message: str) -> None:
+    from slant.store.models import Article
+
+    response = _upload(client_for(team["users"]["editor"]), team["collection"].pk, name, data)
+    assert response.status_code == 400
+    assert message in _messages(response)
+    assert not Article.objects.exists()
+
+
+def test_it_refuses_an_upload_over_the_size_limit(team, settings) -> None:
+    settings.SLANT_MAX_UPLOAD_BYTES = 1000
+    response = _upload(client_for(team["users"]["editor"]), team["collection"].pk, "big.txt", b"Title\n\n" + b"word " * 400)
+    assert response.status_code == 400
+    assert "over the limit of 1000" in _messages(response)
+
+
+def test_it_asks_for_exactly_one_input(team) -> None:
+    client = client_for(team["users"]["editor"])
+    response = client.post(f"/collections/{team['collection'].pk}/add/", {"text": "A\n\nB", "url": "http://127.0.0.1/"})
+    assert response.status_code == 400 and b"exactly one" in response.content
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802
+        routes = {
+            "/story.html": (200, "text/html; charset=utf-8", PAGE),
+            "/logo.png": (200, "image/png", b"\x89PNG\r\n\x1a\n"),
+            "/big.html": (200, "text/html", b"<p>" + b"x" * 5000 + b"</p>"),
+        }
+        status, kind, body = routes.get(self.path, (404, "text/plain", b"not found"))
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def local_site() -> Iterator[str]:
+    """Pages served on 127.0.0.1: the only place the tests fetch from."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_it_adds_an_article_from_a_url(team, local_site: str) -> None:
+    from slant.store.models import Article
+
+    response = client_for(team["users"]["editor"]).post(
+        f"/collections/{team['collection'].pk}/add/", {"url": f"{local_site}/story.html"}, follow=True
+    )
+    assert response.status_code == 200
+    article = Article.objects.get()
+    assert article.url == f"{local_site}/story.html" and "harbour bridge" in article.text
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [("/logo.png", "content type 'image/png'"), ("/missing.html", "HTTP 404"), ("/big.html", "larger than the limit")],
+)
+def test_it_explains_a_url_it_will_not_take(team, local_site: str, settings, path: str, message: str) -> None:
+    settings.SLANT_MAX_UPLOAD_BYTES = 2000
+    response = client_for(team["users"]["editor"]).post(
+        f"/collections/{team['collection'].pk}/add/", {"url": f"{local_site}{path}"}, follow=True
+    )
+    assert response.status_code == 400 and message in _messages(response)
+
+
+def test_it_refuses_private_addresses_unless_allowed(team, local_site: str, settings) -> None:
+    settings.SLANT_FETCH_ALLOW_PRIVATE = False
+    response = client_for(team["users"]["editor"]).post(
+        f"/collections/{team['collection'].pk}/add/", {"url": f"{local_site}/story.html"}, follow=True
+    )
+    assert response.status_code == 400 and "private or local" in _messages(response)
+
+
+def test_it_fetches_through_a_pluggable_transport() -> None:
+    seen = []
+
+    def transport(url: str, timeout: float, max_bytes: int) -> Response:
+        seen.append((url, timeout, max_bytes))
+        return Response(url, 200, {"Content-Type": "text/plain"}, b"Title\n\nBody")
+
+    assert fetch("https://example.org/a.txt", max_bytes=50, timeout=3.0, transport=transport) == (b"Title\n\nBody", ".txt")
+    assert seen == [("https://example.org/a.txt", 3.0, 50)]
+    with pytest.raises(InputError, match="only http"):
+        fetch("file:///etc/passwd", max_bytes=50, timeout=1.0)

@@ -1,0 +1,204 @@
+"""Background analysis: jobs run outside requests, are claimed once, survive a killed worker."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from slant.pipeline import register
+from slant.sources import article_from_text
+
+from .conftest import ARTICLE_TEXT, client_for
+
+
+@pytest.fixture
+def exploding_stage():  # type: ignore[no-untyped-def]
+    """A stage that always fails, registered only for the test that needs it."""
+    from slant import pipeline
+
+    def _explode():  # type: ignore[no-untyped-def]
+        def run(doc):  # type: ignore[no-untyped-def]
+            raise RuntimeError("the model file is corrupt")
+
+        return run
+
+    register("test_explode", adds=("explosion",))(_explode)
+    yield "test_explode"
+    pipeline._REGISTRY.pop("test_explode", None)
+    pipeline._INSTANCES.pop("test_explode", None)
+
+
+def _add(team, text=ARTICLE_TEXT):  # type: ignore[no-untyped-def]
+    from slant.web.library.adding import add_articles
+
+    [entry] = add_articles(team["collection"], [article_from_text(text)], user=team["users"]["owner"], origin="paste")
+    return entry
+
+
+def test_it_queues_in_the_request_and_analyses_in_the_worker(team) -> None:
+    from slant.store.models import Analysis
+    from slant.web.jobs.models import Job
+    from slant.web.jobs.runner import run_pending_jobs
+
+    client = client_for(team["users"]["editor"])
+    response = client.post(f"/collections/{team['collection'].pk}/add/", {"text": ARTICLE_TEXT})
+    assert response.status_code == 302
+    job = Job.objects.get()
+    assert job.status == "queued" and not Analysis.objects.exists()  # nothing ran in the request
+    page = client.get(response["Location"])
+    assert b"queued" in page.content
+    assert run_pending_jobs() == 1
+    job.refresh_from_db()
+    assert job.status == "done" and job.attempts == 1
+    data = Analysis.objects.get().data
+    assert data["schema"] == "slant.analysis/1" and "entities" in data["layers"]
+    for span in data["layers"]["entities"]:
+        assert data["article"]["text"][span["start"]:span["end"]].strip()
+
+
+def test_it_runs_an_article_once_however_often_it_is_added(team) -> None:
+    from slant.store.models import Analysis, Article
+    from slant.web.jobs.models import Job
+    from slant.web.jobs.runner import run_pending_jobs
+    from slant.web.library.adding import add_articles
+
+    _add(team)
+    run_pending_jobs()
+    add_articles(team["other"], [article_from_text(ARTICLE_TEXT)], user=team["users"]["outsider"], origin="paste")
+    _add(team)
+    assert run_pending_jobs() == 0
+    assert (Article.objects.count(), Analysis.objects.count(), Job.objects.count()) == (1, 1, 1)
+
+
+def test_it_never_hands_one_job_to_two_workers(team) -> None:
+    from slant.web.jobs.runner import claim_one
+
+    _add(team, "One\n\nFirst article.")
+    _add(team, "Two\n\nSecond article.")
+    a, b, c = claim_one("a"), claim_one("b"), claim_one("c")
+    assert a is not None and b is not None and a.pk != b.pk
+    assert c is None  # both are held under a lease
+
+
+def test_it_retries_a_job_whose_worker_went_silent(team) -> None:
+    from slant.store.models import Analysis
+    from slant.web.jobs.models import Job
+    from slant.web.jobs.runner import _finish, claim_one, run_job
+
+    _add(team)
+    first = claim_one("dead-worker")
+    assert claim_one("other") is None
+    # The first worker dies: its lease runs out without a heartbeat.
+    Job.objects.filter(pk=first.pk).update(lease_until=timezone.now() - dt.timedelta(seconds=1))
+    second = claim_one("live-worker")
+    assert second is not None and second.pk == first.pk and second.attempts == 2
+    assert run_job(second) == "done"
+    # The dead worker's late finish changes nothing: it no longer holds the claim.
+    assert _finish(first, "failed", "late") is False
+    job = Job.objects.get()
+    assert (job.status, job.attempts, job.error) == ("done", 2, "")
+    assert Analysis.objects.count() == 1
+
+
+def test_it_gives_up_after_the_attempt_limit(team, settings) -> None:
+    from slant.web.jobs.models import Job
+    from slant.web.jobs.runner import claim_one
+
+    settings.SLANT_JOB_MAX_ATTEMPTS = 2
+    _add(team)
+    for _ in range(2):
+        job = claim_one("w")
+        Job.objects.filter(pk=job.pk).update(lease_until=timezone.now() - dt.timedelta(seconds=1))
+    assert claim_one("w") is None
+    job = Job.objects.get()
+    assert job.status == "failed" and "gave up after 2 attempts" in job.error
+
+
+def test_it_records_a_failing_pipeline_for_the_user(team, settings, exploding_stage) -> None:
+    from slant.web.jobs.runner import run_pending_jobs
+
+    settings.SLANT_WEB_STAGES = [exploding_stage]
+    entry = _add(team)
+    run_pending_jobs()
+    data = client_for(team["users"]["viewer"]).get(f"/api/articles/{entry.article_id}").json()
+    assert data["status"] == "failed" and "the model file is corrupt" in data["error"] and data["analysis"] is None
+    page = client_for(team["users"]["viewer"]).get(f"/collections/{team['collection'].pk}/jobs/")
+    assert b"the model file is corrupt" in page.content
+
+
+WORKER = textwrap.dedent('''
+    import os, sys, time
+    from slant.pipeline import register
+
+    @register("test_slow", adds=("slow",))
+    def _slow():
+        def run(doc):
+            marker = os.environ["SLANT_TEST_MARKER"]
+            if not os.path.exists(marker):
+                open(marker, "w").write(str(os.getpid()))
+                time.sleep(120)  # killed here
+            with open(os.environ["SLANT_TEST_DONE"], "a") as log:
+                log.write(f"{os.getpid()}\\n")
+            doc.set_layer("slow", [])
+            return doc
+        return run
+
+    if sys.argv[1] == "seed":
+        from slant import store
+        store.setup()
+        from django.contrib.auth import get_user_model
+        from slant.sources import article_from_text
+        from slant.web.library.adding import add_articles
+        from slant.web.library.views import create_collection
+        user = get_user_model().objects.create_user("w", password="x")
+        add_articles(create_collection(user, "c"), [article_from_text("Title\\n\\nBody.")], user=user, origin="paste")
+    else:
+        from slant.web.jobs.worker import main
+        main(sys.argv[2:])
+''')
+
+
+@pytest.mark.slow
+def test_it_retries_the_job_of_a_worker_killed_mid_job(tmp_path: Path) -> None:
+    script = tmp_path / "worker.py"
+    script.write_text(WORKER)
+    db = tmp_path / "jobs.sqlite3"
+    env = {
+        **os.environ, "SLANT_DB_URL": f"sqlite:///{db}", "SLANT_DATA_DIR": str(tmp_path), "SLANT_WEB_STAGES": "test_slow",
+        "SLANT_JOB_LEASE_S": "2", "SLANT_JOB_POLL_S": "0.2",
+        "SLANT_TEST_MARKER": str(tmp_path / "started"), "SLANT_TEST_DONE": str(tmp_path / "done"),
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    subprocess.run([sys.executable, str(script), "seed"], env=env, check=True, timeout=120)
+    worker = subprocess.Popen([sys.executable, str(script), "work"], env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while not (tmp_path / "started").exists():
+            assert worker.poll() is None, "the worker exited early"
+            assert time.monotonic() < deadline, "the worker never started the job"
+            time.sleep(0.1)
+        time.sleep(0.5)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT status, attempts FROM jobs_job").fetchall() == [("running", 1)]
+        assert con.execute("SELECT COUNT(*) FROM store_analysis").fetchone() == (0,)
+    time.sleep(2.5)  # the dead worker's lease runs out
+    subprocess.run([sys.executable, str(script), "work", "--once"], env=env, check=True, timeout=120)
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT status, attempts, error FROM jobs_job").fetchall() == [("done", 2, "")]
+        assert con.execute("SELECT COUNT(*) FROM store_analysis").fetchone() == (1,)
+    assert len((tmp_path / "done").read_text().split()) == 1  # ran to the end exactly once
