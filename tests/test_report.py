@@ -228,6 +228,12 @@ def test_it_degrades_when_layers_are_missing() -> None:
     raw.set_layer("entities", [Span(13, 25, "PERSON"), Span(30, 42, "PERSON")])
     out = terminal_text(raw)
     assert "Named mentions" in out and "Kim Jong-un" in out
+    merged = make_doc()
+    del merged.layers["stance"]
+    for entity in merged.entities:
+        entity.pop("stance", None)
+    out = terminal_text(merged)
+    assert "Yoon Suk-yeol" in out and "Stance" not in out
 
 
 def test_it_prints_no_colour_on_a_non_terminal(tmp_path) -> None:

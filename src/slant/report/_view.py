@@ -179,6 +179,16 @@ def snippet(text: str, outer: tuple[int, int], inner: tuple[int, int], *, width:
     return Snippet(fb, _fold(text[s:e]) or text[s:e], fa, left_from > a, right_to < b)
 
 
+_QUOTE_MARKS = "\"'“”‘’«»„‚"
+
+
+def quoted(text: str) -> str:
+    """``text`` in quotation marks, unless it already starts or ends with its own."""
+    if text[:1] in _QUOTE_MARKS or text[-1:] in _QUOTE_MARKS:
+        return text
+    return f"“{text}”"
+
+
 def shorten(text: str, width: int) -> str:
     text = _fold(text)
     return text if len(text) <= width else text[: max(1, width - 1)].rstrip() + "…"
@@ -292,6 +302,7 @@ class QuoteView:
     speaker: str | None
     cue: str | None
     source: str | None
+    kind: str | None  # "direct" or "reported" where the quotes stage says
 
 
 def quote_views(doc: Doc) -> list[QuoteView]:
@@ -308,6 +319,7 @@ def quote_views(doc: Doc) -> list[QuoteView]:
                 speaker=entity_name(doc, names, span.get("speaker"), span.get("speaker_start"), span.get("speaker_end")),
                 cue=str(cue) if cue else None,
                 source=entity_name(doc, names, span.get("source"), span.get("source_start"), span.get("source_end")),
+                kind=span.get("kind"),
             )
         )
     return views

@@ -143,7 +143,9 @@ def _article_section(doc: Doc, aid: str, classes: Mapping[str, str], start: floa
         out.append(_controls(doc, aid, spans, classes, start))
     else:
         out.append('<p class="note">Persuasion techniques were not analysed for this article.</p>')
-    out.append(f'<div class="text" lang="{_e(art.language or "und")}">{highlight_html(doc, spans, classes, id_prefix=aid)}</div>')
+    # Text without highlights needs no room for stacked underlines.
+    kind = "text" if spans else "text plain"
+    out.append(f'<div class="{kind}" lang="{_e(art.language or "und")}">{highlight_html(doc, spans, classes, id_prefix=aid)}</div>')
     if spans:
         out.append(_span_list(doc, aid, spans, classes))
     out.append("</section>")
@@ -332,19 +334,21 @@ def _entities(doc: Doc, aid: str, sentences: view.Sentences) -> str:
         return "\n".join(out)
     views = view.entity_views(doc, sentences)
     out.append(f'<h3 id="{aid}-ent-h">Entities <span class="n">({len(views)})</span></h3>')
-    items = [_entity_item(ent) for ent in views]
+    has_stance = "stance" in doc.layers or any(v.stance_label for v in views)
+    items = [_entity_item(ent, has_stance) for ent in views]
     out.append(_list_with_more(items, '<ul class="entities">', "</ul>", _SHOWN_ENTITIES, "entities"))
     out.append("</section>")
     return "\n".join(out)
 
 
-def _entity_item(ent: view.EntityView) -> str:
+def _entity_item(ent: view.EntityView, has_stance: bool) -> str:
     out = ['<li class="entity">']
     out.append(
         f'<p class="ent-head"><strong class="ent-name">{_e(ent.name)}</strong> '
         f'<span class="type">{_e(ent.type)}</span> '
-        f'<span class="n">{ent.mentions} mention{"s" if ent.mentions != 1 else ""}</span> '
-        f"{_stance_badge(ent.stance_label, ent.stance_score)}</p>"
+        f'<span class="n">{ent.mentions} mention{"s" if ent.mentions != 1 else ""}</span>'
+        + (f" {_stance_badge(ent.stance_label, ent.stance_score)}" if has_stance else "")
+        + "</p>"
     )
     aliases = [a for a in ent.aliases if a != ent.name]
     if aliases:
@@ -388,7 +392,7 @@ def _quotes(doc: Doc, aid: str) -> str:
     out.append('<ol class="quotes">')
     for q in quotes:
         who = f"<strong>{_e(q.speaker)}</strong>" if q.speaker else '<span class="unknown">unknown speaker</span>'
-        how = f" ({_e(q.cue)})" if q.cue else ""
+        how = f" ({_e(q.cue)}{'; reported speech' if q.kind == 'reported' else ''})" if q.cue else ""
         where = f", in {_e(q.source)}" if q.source else ""
         out.append(f"<li><blockquote><p>{_e(view.shorten(q.text, 400))}</p></blockquote>"
                    f'<p class="attribution">— {who}{how}{where}</p></li>')
@@ -474,6 +478,7 @@ fieldset.legend li{display:flex;align-items:center;gap:.3rem;font-size:.9rem}
 .slider input{width:14rem;max-width:50%}
 .slider output{font-variant-numeric:tabular-nums;min-width:2.5em}
 .text{white-space:pre-wrap;overflow-wrap:anywhere;font:17px/2.1 Georgia,"Noto Serif",serif;max-width:46em}
+.text.plain{line-height:1.7}
 .text .headline{font-weight:700;font-size:1.15em}
 mark.hl{background:var(--bg);color:inherit;border-bottom:2px solid var(--c);padding:0;border-radius:0}
 mark.hl.d1{padding-bottom:3px}
@@ -495,6 +500,7 @@ ol.spans li.below{display:none}
 .score{font-variant-numeric:tabular-nums;color:var(--muted)}
 table.techniques{border-collapse:collapse;width:100%;font-size:.9rem}
 table.techniques th,table.techniques td{text-align:left;padding:.2rem .4rem;border-bottom:1px solid #edf2f7}
+table.techniques thead th{white-space:nowrap}
 table.techniques td{text-align:right;font-variant-numeric:tabular-nums}
 table.techniques thead th:not(:first-child){text-align:right}
 abbr{text-decoration:none}

@@ -94,8 +94,7 @@ def _header(doc: Doc) -> Panel:
     lines.append(art.id[:12])
     for name, value in (("URL", art.url), ("Source", art.source)):
         if value:
-            lines.append(f"  ·  ", style="dim")
-            lines.append(f"{name}: ", style="bold")
+            lines.append(f"\n{name}: ", style="bold")
             lines.append(str(value))
     if doc.stages_run:
         lines.append("\nStages: ", style="bold")
@@ -227,8 +226,11 @@ def _entities(doc: Doc, sentences: view.Sentences, limit: int) -> Table | Group:
     table.add_column("Entity", ratio=2)
     table.add_column("Type", no_wrap=True)
     table.add_column("Mentions", justify="right", no_wrap=True)
-    table.add_column("Stance", no_wrap=True)
-    table.add_column("Aliases and evidence", ratio=5)
+    # Without a stance stage a column of dashes says nothing.
+    has_stance = "stance" in doc.layers or any(v.stance_label for v in views)
+    if has_stance:
+        table.add_column("Stance", no_wrap=True)
+    table.add_column("Aliases and evidence" if has_stance else "Aliases", ratio=5)
     for ent in views[:limit]:
         name = Text(ent.name, style="bold")
         details = Text()
@@ -245,7 +247,8 @@ def _entities(doc: Doc, sentences: view.Sentences, limit: int) -> Table | Group:
                 details.append("\n")
             details.append(f"{span.label or ''} {view.fmt_score(span.score)}: ".lstrip(), style="dim")
             details.append_text(_snippet_text(snip))
-        table.add_row(name, ent.type, str(ent.mentions), _stance_text(ent.stance_label, ent.stance_score), details)
+        stance = [_stance_text(ent.stance_label, ent.stance_score)] if has_stance else []
+        table.add_row(name, ent.type, str(ent.mentions), *stance, details)
     if len(views) > limit:
         table.caption = f"… and {len(views) - limit} more entities (see --json)"
     return table
@@ -263,9 +266,9 @@ def _quotes(doc: Doc) -> Table | Text:
     for q in quotes:
         table.add_row(
             Text(q.speaker or "unknown", style="bold" if q.speaker else "dim"),
-            q.cue or "",
+            q.cue + (" (reported)" if q.kind == "reported" else "") if q.cue else "",
             q.source or "",
-            "“" + view.shorten(q.text, 200) + "”",
+            view.quoted(view.shorten(q.text, 200)),
         )
     return table
 
