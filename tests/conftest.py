@@ -1,0 +1,78 @@
+"""Fixtures shared by every test area. Keep this small and generic."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture
+def tmp_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh SLANT_DATA_DIR, with no database URL inherited from the environment."""
+    path = tmp_path / "slant-data"
+    path.mkdir()
+    monkeypatch.setenv("SLANT_DATA_DIR", str(path))
+    monkeypatch.delenv("SLANT_DB_URL", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def _migrated_db(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """A migrated SQLite file to copy: migrating each test's database costs seconds.
+
+    Migrated in a child process so that this process's Django settings are
+    left to the tests. None (each test migrates its own) if that fails.
+    """
+    folder = tmp_path_factory.mktemp("migrated")
+    path = folder / "slant.sqlite3"
+    env = {**os.environ, "SLANT_DATA_DIR": str(folder)}
+    env.pop("DATABASE_URL", None)
+    code = "import sys; from slant import store; store.setup(sys.argv[1])"
+    try:
+        subprocess.run([sys.executable, "-c", code, f"sqlite:///{path}"], env=env, check=True,
+                       capture_output=True, timeout=300)
+        with sqlite3.connect(path) as conn:  # fold the WAL into the file, so a copy is whole
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except (subprocess.SubprocessError, sqlite3.Error):
+        return None
+    return path
+
+
+@pytest.fixture
+def db_url(tmp_data_dir: Path, request: pytest.FixtureRequest, _migrated_db: Path | None) -> Iterator[str]:
+    """The URL of a fresh, migrated SQLite database in the test's data folder.
+
+    Pass it to ``slant.store.setup`` (which returns the alias to use) or to
+    ``slant ... --db``. Where pytest-django guards database access, this
+    fixture lifts the guard: these databases are the test's own files.
+    """
+    path = tmp_data_dir / "slant.sqlite3"
+    if _migrated_db is not None:
+        shutil.copyfile(_migrated_db, path)
+    url = f"sqlite:///{path}"
+    blocker = None
+    if request.config.pluginmanager.hasplugin("django"):
+        blocker = request.getfixturevalue("django_db_blocker")
+    if blocker is None:
+        yield url
+    else:
+        with blocker.unblock():
+            yield url
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """``../shared/data``; the test is skipped cleanly where it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"{SHARED_DATA} is not here")
+    return SHARED_DATA
