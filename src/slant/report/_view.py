@@ -38,8 +38,6 @@ _PALETTE: dict[str, str] = {
 
 _EXTRA = ("#4a5568", "#9c4221", "#285e61", "#702459", "#276749", "#44337a")
 
-STANCE_COLOURS = {"negative": "#c53030", "neutral": "#4a5568", "positive": "#2f855a"}
-
 
 def as_doc(doc: "Doc | Mapping[str, Any]") -> Doc:
     """Accept a Doc or its ``slant.analysis/1`` dict."""
@@ -59,6 +57,18 @@ def tint(hex_colour: str, amount: float = 0.78) -> str:
     r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
     mix = [round(c + (255 - c) * amount) for c in (r, g, b)]
     return "#" + "".join(f"{c:02x}" for c in mix)
+
+
+def is_light(hex_colour: str) -> bool:
+    """Whether dark text reads better than white on this colour (relative luminance)."""
+    def channel(c: int) -> float:
+        x = c / 255
+        return x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(int(hex_colour[i : i + 2], 16)) for i in (1, 3, 5))
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    # The crossing point where black and white text have equal contrast.
+    return luminance > 0.179
 
 
 def technique_name(label: str | None) -> str:

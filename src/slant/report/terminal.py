@@ -108,7 +108,8 @@ def _header(doc: Doc) -> Panel:
         missing.remove("entities")
     if missing:
         lines.append("\nNot in this analysis: " + ", ".join(missing), style="dim")
-    title = Text(art.title or "(untitled article)", style="bold")
+    # "default" undoes the border colour, which a dark terminal would swallow.
+    title = Text(art.title or "(untitled article)", style="bold default")
     return Panel(lines, title=title, title_align="left", border_style="blue")
 
 
@@ -116,7 +117,9 @@ def _header(doc: Doc) -> Panel:
 
 
 def _marker_style(label: str | None) -> Style:
-    return Style(color=view.colour(label), bold=True)
+    """A badge in the technique's colour: readable on dark and light terminals alike."""
+    bg = view.colour(label)
+    return Style(color="black" if view.is_light(bg) else "white", bgcolor=bg, bold=True)
 
 
 def _article_text(doc: Doc, spans: list[Span]) -> Text:
@@ -161,9 +164,8 @@ def _legend(doc: Doc, spans: list[Span], threshold: float | None, width: int) ->
     name_w = max(len(n) for n in names)
     room = max(20, width - number_w - name_w - 10)
     for number, (span, name) in enumerate(zip(spans, names), 1):
-        style = _marker_style(span.label)
-        out.append(f"{number:>{number_w}}  ", style=style)
-        out.append(f"{name:<{name_w}}  ", style=style)
+        out.append(f"{number:>{number_w}}", style=_marker_style(span.label))
+        out.append(f"  {name:<{name_w}}  ")
         out.append(f"{view.fmt_score(span.score):>4}  ")
         out.append("“" + view.shorten(doc.span_text(span), room - 2) + "”\n")
     out.rstrip()
@@ -184,7 +186,8 @@ def _technique_table(doc: Doc, spans: list[Span]) -> Table:
     table.add_column("Spans", justify="right")
     table.add_column("Mean score", justify="right")
     for label, count, mean in view.technique_counts(spans):
-        table.add_row(Text(view.technique_name(label), style=_marker_style(label)), str(count), view.fmt_score(mean))
+        name = Text.assemble(("  ", _marker_style(label)), " ", view.technique_name(label))
+        table.add_row(name, str(count), view.fmt_score(mean))
     return table
 
 
@@ -194,7 +197,9 @@ def _technique_table(doc: Doc, spans: list[Span]) -> Table:
 def _stance_text(label: str | None, score: float | None) -> Text:
     if not label:
         return Text("–", style="dim")
-    return Text(f"{label} {view.fmt_score(score)}", style=Style(color=view.STANCE_COLOURS.get(label), bold=True))
+    # Plain ANSI colours: the terminal's theme keeps them readable on any background.
+    colour = {"negative": "red", "positive": "green"}.get(label, "default")
+    return Text(f"{label} {view.fmt_score(score)}", style=Style(color=colour, bold=True))
 
 
 def _snippet_text(snip: view.Snippet, mark_style: str = "bold underline") -> Text:
