@@ -236,6 +236,19 @@ def test_it_degrades_when_layers_are_missing() -> None:
     assert "Yoon Suk-yeol" in out and "Stance" not in out
 
 
+def test_it_prints_markup_in_the_article_literally() -> None:
+    text = "Tags [bold]here[/bold]\n\nHe said \"[/] [red]no[/red]\" on [b]Monday[/b] to [i]Kim[/i]."
+    doc = Doc(Article(text=text, title="Tags [bold]here[/bold]"))
+    quote, when, who = (text.index(s) for s in ("[/] [red]", "[b]Monday", "[i]Kim"))
+    doc.set_layer("entities", [Span(who, who + 11, "PER[SON]")])
+    doc.set_layer("quotes", [Span(quote, quote + 17, attrs={"cue": "[said]", "source": "[x]"})])
+    doc.set_layer("dates", [Span(when, when + 13, attrs={"value": "2020"})])
+    doc.set_layer("persuasion", [Span(quote, quote + 3, "Doubt", 0.5)])
+    out = terminal_text(doc)
+    for literal in ("[bold]here[/bold]", "[/] [red]no[/red]", "[i]Kim[/i]", "PER[SON]", "[said]", "[b]Monday[/b]"):
+        assert literal in out
+
+
 def test_it_prints_no_colour_on_a_non_terminal(tmp_path) -> None:
     with open(tmp_path / "out.txt", "w") as fh:
         render_terminal(make_doc(), Console(file=fh, width=100))

@@ -24,6 +24,10 @@ from ..doc import Doc, Span
 from . import _view as view
 from .segments import segments
 
+# Every string from the article goes into a ``Text``, never a plain str: rich
+# would read "[bold]" or "[/]" in a plain str as markup, and article text is
+# untrusted.
+
 _MAIN_LAYERS = ("persuasion", "entities", "stance", "quotes", "dates")
 
 
@@ -220,7 +224,7 @@ def _entities(doc: Doc, sentences: view.Sentences, limit: int) -> Table | Group:
         table.add_column("Type")
         table.add_column("Count", justify="right")
         for text, label, count in rows[:limit]:
-            table.add_row(text, label, str(count))
+            table.add_row(Text(text), Text(label), str(count))
         if not rows:
             return Group(Text("No named entities found.", style="italic"))
         if len(rows) > limit:
@@ -253,7 +257,7 @@ def _entities(doc: Doc, sentences: view.Sentences, limit: int) -> Table | Group:
             details.append(f"{span.label or ''} {view.fmt_score(span.score)}: ".lstrip(), style="dim")
             details.append_text(_snippet_text(snip))
         stance = [_stance_text(ent.stance_label, ent.stance_score)] if has_stance else []
-        table.add_row(name, ent.type, str(ent.mentions), *stance, details)
+        table.add_row(name, Text(ent.type), str(ent.mentions), *stance, details)
     if len(views) > limit:
         table.caption = f"… and {len(views) - limit} more entities (see --json)"
     return table
@@ -271,9 +275,9 @@ def _quotes(doc: Doc) -> Table | Text:
     for q in quotes:
         table.add_row(
             Text(q.speaker or "unknown", style="bold" if q.speaker else "dim"),
-            q.cue + (" (reported)" if q.kind == "reported" else "") if q.cue else "",
-            q.source or "",
-            view.quoted(view.shorten(q.text, 200)),
+            Text(q.cue + (" (reported)" if q.kind == "reported" else "") if q.cue else ""),
+            Text(q.source or ""),
+            Text(view.quoted(view.shorten(q.text, 200))),
         )
     return table
 
@@ -289,7 +293,7 @@ def _timeline(doc: Doc, sentences: view.Sentences) -> Table | Text:
     for d in dates:
         table.add_row(
             Text(d.value or "unresolved", style="bold" if d.value else "dim"),
-            d.expression,
+            Text(d.expression),
             _snippet_text(d.sentence),
         )
     return table
