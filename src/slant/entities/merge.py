@@ -70,7 +70,16 @@ _TRAILING = re.compile(r"(?:'s|’s|'|’)$")
 
 def clean_mentions(text: str, raw: Sequence[tuple[int, int, str]], gazetteer: Gazetteer) -> list[Mention]:
     out: list[Mention] = []
+    pieces: list[tuple[int, int, str]] = []
     for start, end, label in raw:
+        # The tagger sometimes runs a name across a line break ("Biden\n\nSouth
+        # Korean" from a title into the body): those are separate mentions.
+        pos = start
+        for part in re.split(r"(\n+)", text[start:end]):
+            if part and not part.startswith("\n"):
+                pieces.append((pos, pos + len(part), label))
+            pos += len(part)
+    for start, end, label in pieces:
         piece = text[start:end]
         m = _LEADING.match(piece)
         if m and end - start > m.end():
@@ -81,6 +90,10 @@ def clean_mentions(text: str, raw: Sequence[tuple[int, int, str]], gazetteer: Ga
             end = start + m2.start()
         while end > start and text[end - 1] in " ,;:":
             end -= 1
+        # A name cut at a hyphen ("Park Min" of "Park Min-soo") gets its tail back.
+        tail = re.match(r"-[a-z]+\b", text[end:end + 12])
+        if tail and label == PERSON:
+            end += tail.end()
         if end > start:
             out.append(Mention(start, end, label, text[start:end]))
     # Names the tagger missed: scan only where no mention already sits.
