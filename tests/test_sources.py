@@ -183,6 +183,13 @@ def test_it_decodes_declared_and_detected_charsets(tmp_path: Path, language: str
     assert "\ufffd" not in article.text
 
 
+def test_it_trusts_valid_utf8_over_a_wrong_legacy_label(tmp_path: Path) -> None:
+    data, paragraph = charset_page("fr", "utf-8")
+    path = tmp_path / "mislabelled.html"
+    path.write_bytes(data.replace(b'charset="utf-8"', b'charset="windows-1252"'))
+    assert paragraph in read_one(path).text
+
+
 def test_it_decodes_a_byte_order_mark() -> None:
     assert decode_bytes("Hé".encode("utf-16"), source="x") == "Hé"
     assert decode_bytes(b"\xef\xbb\xbfTitle", source="x") == "Title"
@@ -418,6 +425,7 @@ def test_it_reads_folders_recursively_in_sorted_order(tmp_path: Path) -> None:
     (tmp_path / ".hidden" / "h.txt").write_text("Hidden\n\nNo.")
     (tmp_path / "notes.md").write_text("# not an article source")
     (tmp_path / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (tmp_path / "LICENSE").write_text("Permission is hereby granted ...")
     assert [a.title for a in read_articles(tmp_path)] == ["One", "Two", "Zed"]
 
 
@@ -550,8 +558,11 @@ def test_every_bad_input_message_is_one_line_and_names_its_source(tmp_path: Path
     (tmp_path / "b.html").write_bytes(b"\x00\x01\x02" * 10)
     (tmp_path / "t.txt.gz").write_bytes(gzip.compress(b"Title\n\nBody " * 100)[:40])
     (tmp_path / "j.jsonl").write_text("{oops\n")
-    for error in iter_sources(tmp_path):
-        assert isinstance(error, InputError)
+    (tmp_path / "k.jsonl").write_bytes(b'\xef\xbb\xbf{"text": "T\\n\\nB"}\n{"text": ""}\n')
+    articles, errors = articles_and_errors(tmp_path)
+    assert [a.text for a in articles] == ["T\n\nB"]  # the byte-order mark of a JSON Lines file is dropped
+    assert [Path(e.source).name for e in errors] == ["b.html", "e.txt", "j.jsonl:1", "k.jsonl:2", "t.txt.gz"]
+    for error in errors:
         assert "\n" not in str(error)
         assert error.source.startswith(os.fspath(tmp_path))
         assert str(error) == f"{error.source}: {error.reason}"

@@ -122,7 +122,10 @@ def decode_bytes(data: bytes, *, source: str, declared: str | None = None, keep_
     if kind:
         raise InputError(source, f"binary file ({kind}), not text or HTML")
     tried: list[str] = []
-    for codec in (_codec(declared) if declared else None, declared_charset(data), "utf_8"):
+    # UTF-8 first: non-ASCII text that happens to be valid UTF-8 in another
+    # charset is vanishingly rare, while pages that declare a legacy charset
+    # but are served as UTF-8 are common.
+    for codec in ("utf_8", _codec(declared) if declared else None, declared_charset(data)):
         if codec and codec not in tried:
             tried.append(codec)
             try:

@@ -76,7 +76,8 @@ def iter_sources(
     ``max_bytes`` caps the size of one page or text (default 20 MB, or the
     ``SLANT_MAX_BYTES`` environment variable). Folders are read recursively in
     sorted order; inside them, hidden files and files with an extension slant
-    does not read (images, PDFs, ``README.md``) are skipped.
+    does not read (images, PDFs, ``README.md``, files without one) are
+    skipped; a file named directly is read whatever its name, by its content.
     """
     limit = resolve_max_bytes(max_bytes)
     if isinstance(paths, (str, os.PathLike)):
@@ -151,10 +152,9 @@ def _walk(folder: str) -> list[str]:
 
 
 def _readable_name(name: str) -> bool:
-    suffixes = [s.lower() for s in Path(name).suffixes]
-    if suffixes and suffixes[-1] == ".gz":
-        suffixes = suffixes[:-1]
-    return not suffixes or suffixes[-1] in _KNOWN
+    # Only known extensions: a folder also holds READMEs, Makefiles, images.
+    # A file named on the command line is read whatever its name.
+    return _kind_by_name(name) is not None
 
 
 def _kind_by_name(name: str) -> str | None:
@@ -233,8 +233,10 @@ def _too_large(size: int, limit: int) -> str:
 
 
 def _gz_head(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        start = fh.read(4096)
     try:
-        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(open(path, "rb").read(4096), 16)
+        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(start, 16)
     except zlib.error:
         return b""
 
@@ -286,6 +288,8 @@ def _read_jsonl(fh: IO[bytes], path: str, limit: int) -> Iterator[Article | Inpu
     found = False
     for number, raw in enumerate(fh, start=1):
         source = f"{path}:{number}"
+        if number == 1:
+            raw = raw.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark is no JSON
         if len(raw) > limit:
             yield InputError(source, _too_large(len(raw), limit))
             found = True
@@ -424,9 +428,11 @@ def _first_line(exc: object) -> str:
 
 def _read_warc(path: str, limit: int) -> Iterator[Article | InputError]:
     with open(path, "rb") as fh:
+        gzipped = fh.read(2) == _GZIP_MAGIC
+        fh.seek(0)
         reported = yield from _read_warc_stream(fh, path, limit)
     # warcio stops quietly at a gzip member cut short; check the stream ends.
-    if not reported and open(path, "rb").read(2) == _GZIP_MAGIC:
+    if gzipped and not reported:
         problem = _gzip_problem(path)
         if problem:
             yield InputError(path, f"truncated WARC: {problem}")
