@@ -326,6 +326,14 @@ def test_it_escapes_the_article_text() -> None:
     assert parse(page).scripts == 2  # the page's own data and code, nothing else
 
 
+def test_it_starts_the_slider_at_the_threshold() -> None:
+    page = render_page([make_doc()], threshold=0.5)
+    assert 'value="0.50"' in page
+    heads = parse(page).heads.values()
+    hidden = {h["data-score"] for h in heads if "below" in (h["class"] or "").split()}
+    assert hidden == {"0.3000", "0.4200"}
+
+
 def test_it_orders_the_timeline_by_date() -> None:
     found = parse(render_page([make_doc()]))
     assert found.timeline == ["2019", "2022-06", "2022-06", "2022-07-11", ""]

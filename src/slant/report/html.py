@@ -145,7 +145,7 @@ def _article_section(doc: Doc, aid: str, classes: Mapping[str, str], start: floa
         out.append('<p class="note">Persuasion techniques were not analysed for this article.</p>')
     # Text without highlights needs no room for stacked underlines.
     kind = "text" if spans else "text plain"
-    out.append(f'<div class="{kind}" lang="{_e(art.language or "und")}">{highlight_html(doc, spans, classes, id_prefix=aid)}</div>')
+    out.append(f'<div class="{kind}" lang="{_e(art.language or "und")}">{highlight_html(doc, spans, classes, id_prefix=aid, threshold=start)}</div>')
     if spans:
         out.append(_span_list(doc, aid, spans, classes))
     out.append("</section>")
@@ -221,14 +221,22 @@ def _tip(span: Span) -> str:
     return f"{view.technique_name(span.label)} (score {view.fmt_score(span.score)}): {view.definition(span.label)}"
 
 
-def highlight_html(doc: Doc, spans: Sequence[Span], classes: Mapping[str, str] | None = None, *, id_prefix: str = "s") -> str:
+def highlight_html(
+    doc: Doc,
+    spans: Sequence[Span],
+    classes: Mapping[str, str] | None = None,
+    *,
+    id_prefix: str = "s",
+    threshold: float = 0.0,
+) -> str:
     """The escaped text of ``doc`` with ``spans`` (persuasion spans) as nested ``<mark>`` elements.
 
     Every piece of span ``i`` carries ``data-s="i"``; joining their text gives
     ``doc.text[start:end]`` exactly. The title line is wrapped in a
     ``span.headline`` so it reads as a heading without leaving the text.
     ``classes`` maps labels to the CSS classes of ``technique_css`` (by
-    default ``technique_classes`` of the spans' labels).
+    default ``technique_classes`` of the spans' labels). Spans scored below
+    ``threshold`` start hidden (class ``below``), as the page's slider would.
     """
     text = doc.text
     if classes is None:
@@ -253,7 +261,8 @@ def highlight_html(doc: Doc, spans: Sequence[Span], classes: Mapping[str, str] |
             span = spans[i]
             cls = classes.get(span.label or "", "tx")
             depth = min(lane_of[i], _MAX_DEPTH)
-            attrs = f'class="hl {cls} d{depth}" data-s="{i}" data-t="{cls}" data-score="{"" if span.score is None else f"{span.score:.4f}"}"'
+            below = " below" if span.score is not None and span.score < threshold else ""
+            attrs = f'class="hl {cls} d{depth}{below}" data-s="{i}" data-t="{cls}" data-score="{"" if span.score is None else f"{span.score:.4f}"}"'
             if i not in opened:
                 # The first piece stands for the whole span: focus, name, anchor.
                 opened.add(i)
