@@ -44,6 +44,9 @@ _JSONL = {".jsonl", ".ndjson"}
 _FEED = {".xml", ".rss", ".atom"}
 _WARC = {".warc", ".arc"}
 _KNOWN = _HTML | _TEXT | _JSONL | _FEED | _WARC
+# Every file name ending slant reads (each may also end in ``.gz``), for
+# callers that vet uploads before handing them over.
+SUFFIXES: tuple[str, ...] = tuple(sorted(_KNOWN))
 _GZIP_MAGIC = b"\x1f\x8b"
 _META_FIELDS = ("title", "url", "outlet", "author", "published", "language")
 
