@@ -1,0 +1,275 @@
+"""Persuasion techniques: SemEval-2020 Task 11 measures on PTC dev, calibration, and speed.
+
+    nice -n 5 .venv/bin/python bench/persuasion.py [--split dev] [--limit N] [--no-speed] [--json OUT]
+
+Quality (metrics in ``slant.persuasion.metrics``, written from the task's
+definitions): SI precision/recall/F1 with partial-overlap credit; TC micro-F1
+of the technique predicted for each gold span; the full task (spans with
+techniques, SI credit counted only where techniques match), each per
+technique. Beside it, the whole-sentence baseline (every non-empty line of the
+article, one sentence per line in PTC, predicted as a span). Calibration:
+expected calibration error (10 bins) of the span scores before and after the
+calibration map, where a (span, technique) is right if it overlaps a gold span
+of that technique.
+
+Speed, each system in a fresh subprocess (so peak memory is its own): our
+stage's model on 600-word articles (articles/s, ms/article, peak RSS); Prta's
+architecture (bert-base-cased shape, ``BertConfig()`` defaults, random weights,
+with a token head and a sentence head; MiniLM's word pieces stand in for the
+cased vocabulary, which has the same size, and speed does not depend on it);
+the whole default pipeline; the cold start of one ``slant analyze`` call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+WORDS = 600
+
+
+def quality(split: str, limit: int) -> dict[str, Any]:
+    import numpy as np
+
+    from slant.persuasion import calibration, metrics
+    from slant.persuasion.corpus import load_split
+    from slant.persuasion.predictor import Predictor
+    from slant.techniques import NAMES
+
+    arts = load_split(split)[: limit or None]
+    pred = Predictor()
+    meta = pred.meta
+    t0 = time.time()
+    gold_si = {a.id: [(x.start, x.end) for x in a.spans] for a in arts}
+    gold_rows = {a.id: [(x.start, x.end, x.label) for x in a.spans] for a in arts}
+    rows: dict[str, list[tuple[int, int, str]]] = {}
+    pairs: list[tuple[str, str]] = []
+    raw, cal, right = [], [], []
+    for a in arts:
+        sc = pred.score(a.text)
+        cands = pred.candidates(sc)
+        rows[a.id] = [(f.start, f.end, f.label) for f in pred.label(cands)]
+
+        def ranked(s: int, e: int, sc: Any = sc) -> list[str]:
+            probs = pred.classify(sc, s, e)
+            return [NAMES[k] for k in np.argsort(-probs)] if probs is not None else [NAMES[0]]
+
+        pairs += metrics.assign_gold_labels(gold_rows[a.id], ranked)
+        for s, e, conf, probs in cands:
+            k = int(np.argmax(probs))
+            r = conf * float(probs[k])
+            raw.append(r)
+            cal.append(calibration.apply(meta.get("calibration"), r))
+            right.append(any(x.label == NAMES[k] and x.start < e and s < x.end for x in a.spans))
+    seconds = time.time() - t0
+    si = metrics.si_scores({k: [(s, e) for s, e, _ in v] for k, v in rows.items()}, gold_si)
+    full = metrics.full_scores(rows, gold_rows, NAMES)
+    tc = metrics.tc_scores(pairs, NAMES)
+    baseline = {}
+    for a in arts:
+        spans, pos = [], 0
+        for line in a.text.split("\n"):
+            if line.strip():
+                spans.append((pos, pos + len(line)))
+            pos += len(line) + 1
+        baseline[a.id] = spans
+    base_si = metrics.si_scores(baseline, gold_si)
+    # Per-technique SI: gold spans of that technique against predicted spans labelled with it, labels ignored in the credit.
+    return {
+        "split": split, "articles": len(arts), "seconds": round(seconds, 1),
+        "threshold": calibration_threshold(meta), "piece_threshold": meta["piece_threshold"],
+        "si": si, "baseline_si": base_si, "tc": tc, "full": full,
+        "ece": {"raw": calibration.ece(raw, right), "calibrated": calibration.ece(cal, right), "n": len(raw),
+                "kind": (meta.get("calibration") or {}).get("kind")},
+        "held_out": meta.get("held_out"),
+    }
+
+
+def calibration_threshold(meta: dict[str, Any]) -> float:
+    from slant.persuasion.predictor import default_threshold
+
+    return default_threshold(meta)
+
+
+def sample_articles(n: int) -> list[str]:
+    """``n`` 600-word texts cut from PTC dev articles (joined when one is shorter)."""
+    from slant.persuasion.corpus import load_split
+
+    words = " ".join(a.text for a in load_split("dev")).split(" ")
+    out = []
+    for i in range(n):
+        chunk = words[i * WORDS:(i + 1) * WORDS]
+        out.append("Title line\n\n" + " ".join(chunk))
+    return out
+
+
+def speed_worker(system: str, n: int) -> dict[str, Any]:
+    texts = sample_articles(n + 2)
+    t_load = time.time()
+    if system == "ours":
+        from slant.persuasion.predictor import Predictor
+
+        p = Predictor()
+        run = p.predict
+    elif system == "prta":
+        run = prta_runner()
+    elif system == "pipeline":
+        import slant
+
+        def run(text: str) -> Any:
+            return slant.analyze(text)
+    else:
+        raise SystemExit(f"unknown system {system!r}")
+    for t in texts[:2]:  # warm-up: first-call costs are the cold-start figure's business
+        run(t)
+    load_s = time.time() - t_load
+    t0 = time.perf_counter()
+    cpu0 = time.process_time()
+    for t in texts[2:]:
+        run(t)
+    wall = time.perf_counter() - t0
+    cpu = time.process_time() - cpu0
+    return {"system": system, "articles": n, "words": WORDS, "articles_per_s": n / wall, "ms_per_article": 1000 * wall / n,
+            "cpu_s_per_article": cpu / n, "load_and_warmup_s": load_s,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def prta_runner():  # type: ignore[no-untyped-def]
+    """Prta's shape: BERT-base (cased vocabulary size is close; defaults otherwise), token and sentence heads."""
+    import torch
+    from transformers import BertConfig, BertModel
+
+    from slant.persuasion.windows import batches, pieces
+
+    torch.manual_seed(0)
+    bert = BertModel(BertConfig()).eval()
+    token_head = torch.nn.Linear(768, 2 * 19)
+    sentence_head = torch.nn.Linear(768, 2)
+
+    def run(text: str) -> Any:
+        p = pieces(text)
+        with torch.inference_mode():
+            for _, ids, mask in batches(p, 8):
+                out = bert(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask))
+                token_head(out.last_hidden_state).argmax(-1)
+                sentence_head(out.pooler_output).argmax(-1)
+
+    return run
+
+
+def cold_start() -> dict[str, Any]:
+    """Seconds for one fresh process to analyse one short article with the persuasion stage (after the model cache exists)."""
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as fh:
+        fh.write("A test of patience\n\nThe senator called the plan a disgraceful betrayal of every hard-working family.\n")
+        path = fh.name
+    cmds = {
+        "python: analyze(stages=language,sentences,persuasion)": [sys.executable, "-c",
+            f"import slant; slant.analyze({path!r}, stages=['language','sentences','persuasion'])"],
+        "slant analyze one.txt (all stages)": [str(Path(sys.executable).parent / "slant"), "analyze", path, "--json"],
+    }
+    out = {}
+    for name, cmd in cmds.items():
+        times = []
+        for _ in range(2):
+            t0 = time.perf_counter()
+            r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+            times.append(time.perf_counter() - t0)
+            if r.returncode != 0:
+                out[name] = {"error": (r.stderr or r.stdout).strip().splitlines()[-1:] }
+                break
+        else:
+            out[name] = {"seconds_first": round(times[0], 2), "seconds_second": round(times[1], 2)}
+    os.unlink(path)
+    return out
+
+
+def fmt(x: float) -> str:
+    return f"{x:.3f}"
+
+
+def report(q: dict[str, Any] | None, speed: list[dict[str, Any]], cold: dict[str, Any] | None) -> str:
+    from slant.techniques import NAMES
+
+    lines = []
+    if q:
+        lines += [f"Quality on PTC {q['split']} ({q['articles']} articles; output threshold {q['threshold']}, "
+                  f"piece threshold {q['piece_threshold']})", "",
+                  "| measure | precision | recall | F1 |", "|---|---|---|---|",
+                  f"| SI (span identification) | {fmt(q['si']['precision'])} | {fmt(q['si']['recall'])} | **{fmt(q['si']['f1'])}** |",
+                  f"| SI whole-sentence baseline | {fmt(q['baseline_si']['precision'])} | {fmt(q['baseline_si']['recall'])} | {fmt(q['baseline_si']['f1'])} |",
+                  f"| TC micro (technique given the gold span) | | | **{fmt(q['tc']['all']['f1'])}** |",
+                  f"| full task (spans with techniques) | {fmt(q['full']['all']['precision'])} | {fmt(q['full']['all']['recall'])} | {fmt(q['full']['all']['f1'])} |",
+                  "", "| technique | gold rows | TC P | TC R | TC F1 | full P | full R | full F1 |", "|---|---|---|---|---|---|---|---|"]
+        for name in NAMES:
+            t, f = q["tc"][name], q["full"][name]
+            lines.append(f"| {name} | {t['n_gold']} | {fmt(t['precision'])} | {fmt(t['recall'])} | {fmt(t['f1'])} | "
+                         f"{fmt(f['precision'])} | {fmt(f['recall'])} | {fmt(f['f1'])} |")
+        e = q["ece"]
+        lines += ["", f"Calibration ({e['kind']}), top technique of every candidate span on {q['split']} (n={e['n']}): "
+                  f"ECE raw {e['raw']:.4f} -> calibrated {e['calibrated']:.4f}."]
+        if q.get("held_out"):
+            lines.append(f"Held-out train (used to choose thresholds and fit calibration): {json.dumps(q['held_out'])}")
+    if speed:
+        lines += ["", f"Speed on {WORDS}-word articles (cut from PTC dev), one process each:", "",
+                  "| system | articles/s | ms/article | CPU-s/article | peak RSS MB | load+warm-up s |", "|---|---|---|---|---|---|"]
+        for s in speed:
+            if "error" in s:
+                lines.append(f"| {s['system']} | error: {s['error']} | | | | |")
+            else:
+                lines.append(f"| {s['system']} | {s['articles_per_s']:.2f} | {s['ms_per_article']:.0f} | {s['cpu_s_per_article']:.2f} | "
+                             f"{s['peak_rss_mb']:.0f} | {s['load_and_warmup_s']:.1f} |")
+    if cold:
+        lines += ["", "Cold start (fresh process, model cache already built):"]
+        for k, v in cold.items():
+            lines.append(f"- {k}: {v}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--split", default="dev")
+    ap.add_argument("--limit", type=int, default=0, help="only the first N articles (sorted by id)")
+    ap.add_argument("--no-quality", action="store_true")
+    ap.add_argument("--no-speed", action="store_true")
+    ap.add_argument("--speed-n", type=int, default=10, help="600-word articles per speed run")
+    ap.add_argument("--systems", default="ours,prta,pipeline")
+    ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--speed-worker", default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.speed_worker:
+        print(json.dumps(speed_worker(args.speed_worker, args.speed_n)))
+        return 0
+    q = None if args.no_quality else quality(args.split, args.limit)
+    speed, cold = [], None
+    if not args.no_speed:
+        for system in args.systems.split(","):
+            r = subprocess.run([sys.executable, __file__, "--speed-worker", system, "--speed-n", str(args.speed_n)],
+                               capture_output=True, text=True)
+            try:
+                speed.append(json.loads(r.stdout.strip().splitlines()[-1]))
+            except (IndexError, json.JSONDecodeError):
+                speed.append({"system": system, "error": (r.stderr.strip().splitlines() or ["no output"])[-1]})
+        cold = cold_start()
+    text = report(q, speed, cold)
+    print(text)
+    if args.json:
+        args.json.write_text(json.dumps({"quality": q, "speed": speed, "cold_start": cold}, indent=1, default=float))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

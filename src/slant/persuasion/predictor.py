@@ -1,0 +1,120 @@
+"""The loaded persuasion model: text in, labelled character spans out."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+
+from . import calibration
+from .decode import find_spans, technique_probs
+from .runtime import Net, load_net
+from .weights import MODEL_DIR, N_TECH, our_weights
+from .windows import OVERLAP, WINDOW, Pieces, batches, pieces
+from ..techniques import NAMES
+
+# Windows run through the encoder together; bounds memory on long articles.
+BATCH = 8
+THRESHOLD_ENV = "SLANT_PERSUASION_THRESHOLD"
+
+
+@dataclasses.dataclass(frozen=True)
+class Found:
+    start: int
+    end: int
+    label: str
+    score: float  # calibrated probability that the span uses this technique
+
+
+@dataclasses.dataclass
+class Scored:
+    """Per-piece outputs for one text, averaged over the windows that read each piece."""
+
+    text: str
+    pieces: Pieces
+    bio: np.ndarray  # [n, 3]
+    proj: np.ndarray  # [n, 42]
+
+
+class Predictor:
+    def __init__(self, directory: Path = MODEL_DIR, *, weights: dict[str, np.ndarray] | None = None,
+                 meta: dict[str, Any] | None = None, net: Net | None = None) -> None:
+        """Load the shipped model, or use the ``weights``/``meta`` (and optionally ``net``) given."""
+        from .runtime import torch_net
+
+        if weights is None or meta is None:
+            weights, meta = our_weights(directory)
+            self.net = net or load_net(weights, directory)
+        else:
+            # Weights handed in (training, tests): no cached ONNX file to key them by.
+            self.net = net or torch_net(weights)
+        self.meta = meta
+        self.feat_w, self.feat_b = weights["feat.weight"], weights["feat.bias"]
+
+    # -- the three steps -------------------------------------------------
+    def score(self, text: str, overlap: int = OVERLAP) -> Scored:
+        p = pieces(text)
+        n = len(p)
+        bio = np.zeros((n, 3), np.float32)
+        proj = np.zeros((n, 3 * N_TECH), np.float32)
+        count = np.zeros((n, 1), np.float32)
+        for starts, ids, mask in batches(p, BATCH, WINDOW, overlap):
+            b, pr = self.net(ids, mask)
+            for r, s in enumerate(starts):
+                width = int(mask[r].sum()) - 2
+                bio[s:s + width] += b[r, 1:1 + width]
+                proj[s:s + width] += pr[r, 1:1 + width]
+                count[s:s + width] += 1
+        count = np.maximum(count, 1)
+        return Scored(text, p, bio / count, proj / count)
+
+    def classify(self, scored: Scored, start: int, end: int) -> np.ndarray | None:
+        """Technique probabilities (in ``NAMES`` order) for a given span."""
+        return technique_probs(scored.text, scored.pieces.offsets, scored.proj, self.feat_w, self.feat_b, start, end)
+
+    def candidates(self, scored: Scored, piece_threshold: float | None = None) -> list[tuple[int, int, float, np.ndarray]]:
+        t = self.meta["piece_threshold"] if piece_threshold is None else piece_threshold
+        out = []
+        for s, e, conf in find_spans(scored.text, scored.pieces.offsets, scored.bio, t):
+            probs = self.classify(scored, s, e)
+            if probs is not None:
+                out.append((s, e, conf, probs))
+        return out
+
+    def label(self, cands: Iterable[tuple[int, int, float, np.ndarray]], threshold: float | None = None) -> list[Found]:
+        if threshold is None:
+            threshold = default_threshold(self.meta)
+        extra = self.meta.get("second_label_min", 1.0)
+        cal = self.meta.get("calibration")
+        out = []
+        for s, e, conf, probs in cands:
+            order = np.argsort(-probs)
+            for rank, k in enumerate(order[:3]):
+                if rank > 0 and probs[k] < extra:
+                    break
+                score = calibration.apply(cal, conf * float(probs[k]))
+                if score >= threshold:
+                    out.append(Found(s, e, NAMES[k], round(score, 4)))
+        return out
+
+    def predict(self, text: str, threshold: float | None = None) -> list[Found]:
+        if not text.strip():
+            return []
+        return self.label(self.candidates(self.score(text)), threshold)
+
+
+def default_threshold(meta: dict[str, Any]) -> float:
+    """The output threshold: ``$SLANT_PERSUASION_THRESHOLD`` if set, else the F1-best one from training."""
+    env = os.environ.get(THRESHOLD_ENV)
+    if env:
+        try:
+            value = float(env)
+        except ValueError:
+            raise ValueError(f"{THRESHOLD_ENV}={env!r} is not a number") from None
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"{THRESHOLD_ENV}={env!r} is not between 0 and 1")
+        return value
+    return float(meta["threshold"])

@@ -1,0 +1,1 @@
+"""Training entry points (behind the ``[train]`` extra): ``python -m slant.train.<model>``."""

@@ -1,0 +1,311 @@
+"""Train the persuasion model on PTC train: ``python -m slant.train.persuasion``.
+
+Steps, all with fixed seeds:
+
+1. split the 371 training articles into a fitting part and a held-out part
+   (15%, by article); dev is never read here;
+2. cut each article into windows of word pieces (overlapping), with BIO tags
+   from the SI spans and the TC spans that fit inside each window;
+3. run the frozen lower layers once and cache their outputs (the costly part
+   of the encoder is not repeated every epoch);
+4. fine-tune the top layers and the heads (token BIO loss + span technique loss);
+5. on the held-out part: choose the piece threshold that maximises SI F1, fit
+   the calibration of span scores, choose the output threshold that maximises
+   full-task F1; write ``meta.json`` beside the fp16 weights.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..persuasion import calibration, metrics
+from ..persuasion.corpus import PtcArticle, data_dir, load_split, merge_spans
+from ..persuasion.decode import piece_range, span_features
+from ..persuasion.weights import FROZEN, META_FILE, MODEL_DIR, N_FEATURES, WEIGHTS_FILE
+from ..persuasion.windows import PAD_ID, WINDOW, CLS_ID, SEP_ID, pieces, window_starts
+from ..techniques import NAMES
+
+TRAIN_OVERLAP = 16
+CACHE_DIR = Path(__file__).resolve().parents[3] / ".data" / "persuasion"
+
+
+def log(msg: str) -> None:
+    print(time.strftime("%H:%M:%S"), msg, flush=True)
+
+
+def split_articles(articles: Sequence[PtcArticle], seed: int, held_share: float = 0.15) -> tuple[list[PtcArticle], list[PtcArticle]]:
+    order = list(range(len(articles)))
+    random.Random(seed).shuffle(order)
+    n_held = int(round(len(articles) * held_share))
+    held = sorted(order[:n_held])
+    fit = sorted(order[n_held:])
+    return [articles[i] for i in fit], [articles[i] for i in held]
+
+
+def build_windows(articles: Sequence[PtcArticle]) -> dict[str, Any]:
+    """Arrays for all training windows: ids, mask, BIO tags and the spans inside each window."""
+    ids_l, mask_l, bio_l = [], [], []
+    spans: list[tuple[int, int, int, int]] = []  # window row, first pos, last pos, technique
+    feats: list[np.ndarray] = []
+    for art in articles:
+        p = pieces(art.text)
+        n = len(p)
+        tags = np.zeros(n, np.int64)
+        for s, e in merge_spans((x.start, x.end) for x in art.spans):
+            rng = piece_range(p.offsets, s, e)
+            if rng:
+                tags[rng[0]] = 1
+                tags[rng[0] + 1:rng[1] + 1] = 2
+        tc = []
+        for x in art.spans:
+            rng = piece_range(p.offsets, x.start, x.end)
+            if rng:
+                tc.append((rng[0], rng[1], NAMES.index(x.label), span_features(art.text, x.start, x.end)))
+        for s in window_starts(n, WINDOW, TRAIN_OVERLAP):
+            row = len(ids_l)
+            seg = p.ids[s:s + WINDOW]
+            ids = np.full(WINDOW + 2, PAD_ID, np.int64)
+            mask = np.zeros(WINDOW + 2, np.int64)
+            bio = np.full(WINDOW + 2, -100, np.int64)
+            ids[0], ids[1:1 + len(seg)], ids[1 + len(seg)] = CLS_ID, seg, SEP_ID
+            mask[:2 + len(seg)] = 1
+            bio[1:1 + len(seg)] = tags[s:s + len(seg)]
+            ids_l.append(ids)
+            mask_l.append(mask)
+            bio_l.append(bio)
+            for first, last, lab, f in tc:
+                if first >= s and last < s + len(seg):
+                    spans.append((row, first - s + 1, last - s + 1, lab))
+                    feats.append(f)
+    return {
+        "ids": np.stack(ids_l), "mask": np.stack(mask_l), "bio": np.stack(bio_l),
+        "spans": np.asarray(spans, np.int64).reshape(-1, 4),
+        "feats": np.asarray(feats, np.float32).reshape(-1, N_FEATURES),
+    }
+
+
+def lower_states(lower: Any, ids: np.ndarray, mask: np.ndarray, cache: Path) -> Any:
+    import torch
+
+    if cache.exists():
+        states = torch.load(cache)
+        if states.shape[0] == len(ids):
+            return states
+    out = torch.empty((len(ids), ids.shape[1], 384), dtype=torch.float16)
+    with torch.no_grad():
+        for i in range(0, len(ids), 32):
+            out[i:i + 32] = lower(torch.from_numpy(ids[i:i + 32]), torch.from_numpy(mask[i:i + 32])).half()
+            if i % 320 == 0:
+                log(f"lower layers: {i}/{len(ids)} windows")
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(out, cache)
+    return out
+
+
+def save_weights(upper: Any, out_dir: Path) -> None:
+    from safetensors.torch import save_file
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().to("cpu").half().contiguous() for k, v in upper.state_dict().items()}
+    save_file(state, str(out_dir / WEIGHTS_FILE))
+
+
+def train(args: argparse.Namespace) -> None:
+    import torch
+    from torch.nn import functional as F
+
+    from ..persuasion.network import init_upper, load_lower
+    from ..persuasion.weights import base_weights
+
+    torch.manual_seed(args.seed)
+    np.random.seed(args.seed)
+    random.seed(args.seed)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    fit, _ = split_articles(load_split("train", args.data), args.seed)
+    if args.limit:
+        fit = fit[:args.limit]
+    log(f"{len(fit)} fitting articles")
+    data = build_windows(fit)
+    n = len(data["ids"])
+    log(f"{n} windows, {len(data['spans'])} technique spans, inside share "
+        f"{float(((data['bio'] > 0).sum()) / (data['bio'] >= 0).sum()):.3f}")
+    base = base_weights()
+    lower = load_lower(base)
+    states = lower_states(lower, data["ids"], data["mask"], args.cache / f"lower-{args.seed}-{n}.pt")
+    upper = init_upper(base, args.seed)
+    head_params = [p for name, p in upper.named_parameters() if not name.startswith("layers.")]
+    layer_params = [p for name, p in upper.named_parameters() if name.startswith("layers.")]
+    opt = torch.optim.AdamW([{"params": layer_params, "lr": args.lr}, {"params": head_params, "lr": args.head_lr}],
+                            weight_decay=0.01)
+    steps_per_epoch = math.ceil(n / args.batch)
+    total = steps_per_epoch * args.epochs
+    warm = max(1, int(0.06 * total))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
+    mask_all = torch.from_numpy(data["mask"])
+    bio_all = torch.from_numpy(data["bio"])
+    spans_all = torch.from_numpy(data["spans"])
+    feats_all = torch.from_numpy(data["feats"])
+    span_row = data["spans"][:, 0]
+    gen = np.random.default_rng(args.seed)
+    step = 0
+    for epoch in range(args.epochs):
+        upper.train()
+        order = gen.permutation(n)
+        t0 = time.time()
+        run_bio = run_tc = 0.0
+        for b in range(steps_per_epoch):
+            rows = np.sort(order[b * args.batch:(b + 1) * args.batch])
+            h = states[rows].float()
+            m = mask_all[rows]
+            bio_logits, proj = upper(h, m)
+            loss_bio = F.cross_entropy(bio_logits.reshape(-1, 3), bio_all[rows].reshape(-1), ignore_index=-100)
+            sel = np.nonzero(np.isin(span_row, rows))[0]
+            loss = loss_bio
+            if len(sel):
+                sp = spans_all[sel]
+                local = torch.from_numpy(np.searchsorted(rows, sp[:, 0].numpy()))
+                logits = upper.span_logits(proj, local, sp[:, 1], sp[:, 2], feats_all[sel])
+                loss_tc = F.cross_entropy(logits, sp[:, 3], label_smoothing=0.05)
+                loss = loss + args.tc_weight * loss_tc
+                run_tc += float(loss_tc)
+            run_bio += float(loss_bio)
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(upper.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            step += 1
+            if (b + 1) % 20 == 0:
+                log(f"epoch {epoch + 1} step {b + 1}/{steps_per_epoch} bio {run_bio / 20:.4f} tc {run_tc / 20:.4f} "
+                    f"({(time.time() - t0) / (b + 1):.2f} s/step)")
+                run_bio = run_tc = 0.0
+        upper.eval()
+        save_weights(upper, args.out)
+        log(f"epoch {epoch + 1} done in {time.time() - t0:.0f} s; weights saved to {args.out}")
+
+
+def calibrate(args: argparse.Namespace) -> dict[str, Any]:
+    """Choose thresholds and fit calibration on the held-out training articles."""
+    from safetensors.numpy import load_file
+
+    from ..persuasion.predictor import Predictor
+
+    _, held = split_articles(load_split("train", args.data), args.seed)
+    if args.limit:
+        held = held[:max(2, args.limit // 4)]
+    weights = {k: v.astype(np.float32) for k, v in load_file(str(args.out / WEIGHTS_FILE)).items()}
+    pred = Predictor(weights=weights, meta={"piece_threshold": 0.5, "threshold": 0.0})
+    t0 = time.time()
+    scored = [pred.score(a.text) for a in held]
+    log(f"scored {len(held)} held-out articles in {time.time() - t0:.0f} s")
+    gold_si = {a.id: [(x.start, x.end) for x in a.spans] for a in held}
+    gold_rows = {a.id: [(x.start, x.end, x.label) for x in a.spans] for a in held}
+    # TC on gold spans (for the record).
+    pairs = []
+    for a, sc in zip(held, scored):
+        def ranked(s: int, e: int, sc: Any = sc) -> list[str]:
+            probs = pred.classify(sc, s, e)
+            return [NAMES[k] for k in np.argsort(-probs)] if probs is not None else [NAMES[0]]
+        pairs += metrics.assign_gold_labels(gold_rows[a.id], ranked)
+    tc = metrics.tc_scores(pairs, NAMES)["all"]["f1"]
+    # 1. piece threshold for SI.
+    best = (-1.0, 0.5)
+    si_table = {}
+    for t in [0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6]:
+        spans = {a.id: [(c[0], c[1]) for c in pred.candidates(sc, t)] for a, sc in zip(held, scored)}
+        f = metrics.si_scores(spans, gold_si)["f1"]
+        si_table[t] = round(f, 4)
+        best = max(best, (f, t))
+    piece_t = best[1]
+    log(f"held-out SI F1 by piece threshold: {si_table}; chosen {piece_t}")
+    cands = {a.id: pred.candidates(sc, piece_t) for a, sc in zip(held, scored)}
+    # 2. calibration: a (span, technique) is right if it overlaps a gold span of that technique.
+    raw, right = [], []
+    for a in held:
+        for s, e, conf, probs in cands[a.id]:
+            for k in np.argsort(-probs)[:3]:
+                raw.append(conf * float(probs[k]))
+                right.append(any(x.label == NAMES[k] and x.start < e and s < x.end for x in a.spans))
+    iso = calibration.fit_isotonic(raw, right)
+    platt = calibration.fit_platt(raw, right)
+    # Honest ECE: fit on one half of the held-out spans, measure on the other (and the reverse).
+    idx = np.arange(len(raw))
+    halves = [idx % 2 == 0, idx % 2 == 1]
+    r_np, c_np = np.asarray(raw), np.asarray(right)
+    ece_raw = calibration.ece(r_np, c_np)
+    ece_cross = {}
+    for name, fitter in (("isotonic", calibration.fit_isotonic), ("platt", calibration.fit_platt)):
+        vals = []
+        for a_, b_ in (halves, halves[::-1]):
+            cal = fitter(r_np[a_], c_np[a_])
+            vals.append(calibration.ece([calibration.apply(cal, v) for v in r_np[b_]], c_np[b_]))
+        ece_cross[name] = float(np.mean(vals))
+    chosen = "isotonic" if ece_cross["isotonic"] <= ece_cross["platt"] else "platt"
+    cal = iso if chosen == "isotonic" else platt
+    log(f"ECE raw {ece_raw:.4f}, cross-fitted isotonic {ece_cross['isotonic']:.4f}, platt {ece_cross['platt']:.4f}; using {chosen}")
+    # 3. output threshold and extra-label rule for full-task F1.
+    meta = {"piece_threshold": piece_t, "threshold": 0.0, "calibration": cal, "second_label_min": 1.0}
+    best_full = (-1.0, 0.0, 1.0)
+    for extra in (1.0, 0.4, 0.3, 0.2):
+        for thr in [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5]:
+            meta.update(threshold=thr, second_label_min=extra)
+            pred.meta = meta
+            rows = {a.id: [(f.start, f.end, f.label) for f in pred.label(cands[a.id], thr)] for a in held}
+            f = metrics.full_scores(rows, gold_rows, NAMES)["all"]["f1"]
+            best_full = max(best_full, (f, thr, extra))
+    meta.update(threshold=best_full[1], second_label_min=best_full[2])
+    pred.meta = meta
+    rows = {a.id: [(f.start, f.end, f.label) for f in pred.label(cands[a.id])] for a in held}
+    si_final = metrics.si_scores({k: [(s, e) for s, e, _ in v] for k, v in rows.items()}, gold_si)["f1"]
+    meta["held_out"] = {
+        "articles": len(held), "tc_micro_f1": round(tc, 4), "si_f1_by_piece_threshold": si_table,
+        "full_f1": round(best_full[0], 4), "si_f1_at_default": round(si_final, 4),
+        "ece_raw": round(ece_raw, 4), "ece_cross_fitted": {k: round(v, 4) for k, v in ece_cross.items()},
+        "calibration": chosen,
+    }
+    meta["training"] = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k not in ("data", "out", "cache")}
+    meta["frozen_layers"] = FROZEN
+    (args.out / META_FILE).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    log(f"held-out: TC {tc:.4f} full F1 {best_full[0]:.4f} (threshold {best_full[1]}, extra labels >= {best_full[2]}), "
+        f"SI F1 {si_final:.4f}; meta written to {args.out / META_FILE}")
+    return meta
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m slant.train.persuasion", description=__doc__.split("\n")[0])
+    ap.add_argument("--data", type=Path, default=None, help=f"PTC folder (default {data_dir()})")
+    ap.add_argument("--out", type=Path, default=MODEL_DIR, help="where to write weights and meta.json")
+    ap.add_argument("--cache", type=Path, default=CACHE_DIR, help="cache for the frozen layers' outputs")
+    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--lr", type=float, default=1e-4)
+    ap.add_argument("--head-lr", type=float, default=1e-3)
+    ap.add_argument("--tc-weight", type=float, default=1.0)
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    ap.add_argument("--limit", type=int, default=0, help="use only this many fitting articles (smoke tests)")
+    ap.add_argument("--calibrate-only", action="store_true", help="skip training; recalibrate existing weights")
+    args = ap.parse_args(argv)
+    if args.data is None:
+        args.data = data_dir()
+    if not (args.data / "train-task-flc-tc.labels").exists():
+        print(f"{args.data}: no PTC training data here (train-task-flc-tc.labels missing)", file=sys.stderr)
+        return 2
+    if not args.calibrate_only:
+        train(args)
+    calibrate(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,213 @@
+"""Persuasion spans: offsets, windows, stitching, long and empty articles, metrics, PTC output.
+
+The decoding and windowing are tested with a stand-in network whose outputs
+depend only on the word piece, so the expected spans are known exactly; the
+trained model itself is tested in ``test_persuasion_gate.py``.
+"""
+
+from __future__ import annotations
+
+import io
+import tracemalloc
+
+import numpy as np
+import pytest
+
+from slant.persuasion import metrics
+from slant.persuasion.corpus import merge_spans, write_ptc
+from slant.persuasion.decode import find_spans, piece_range, snap_to_words
+from slant.persuasion.predictor import Predictor
+from slant.persuasion.windows import OVERLAP, WINDOW, batches, pieces, tokenizer, window_starts
+from slant.techniques import NAMES
+
+TARGET = "outrageous"
+LOADED = NAMES.index("Loaded_Language")
+NAME_CALLING = NAMES.index("Name_Calling,Labeling")
+
+
+def _target_id() -> int:
+    ids = tokenizer().encode(TARGET, add_special_tokens=False).ids
+    assert len(ids) == 1, "the test needs a word that is one word piece"
+    return ids[0]
+
+
+class StandIn:
+    """Marks every piece of TARGET as a one-piece span; techniques chosen by ``two_labels``."""
+
+    def __init__(self, two_labels: bool = False) -> None:
+        self.target = _target_id()
+        self.two_labels = two_labels
+        self.calls = 0
+
+    def __call__(self, ids: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        self.calls += 1
+        hit = ids == self.target
+        bio = np.zeros(ids.shape + (3,), np.float32)
+        bio[..., 0] = np.where(hit, 0.05, 0.95)
+        bio[..., 1] = np.where(hit, 0.9, 0.03)
+        bio[..., 2] = np.where(hit, 0.05, 0.02)
+        proj = np.zeros(ids.shape + (42,), np.float32)
+        proj[..., LOADED] = 4.0
+        if self.two_labels:
+            proj[..., NAME_CALLING] = 4.0
+        return bio, proj
+
+
+def _predictor(two_labels: bool = False, **meta: float) -> Predictor:
+    weights = {"feat.weight": np.zeros((14, 5), np.float32), "feat.bias": np.zeros(14, np.float32)}
+    m = {"piece_threshold": 0.5, "threshold": 0.0, "second_label_min": 0.3, "calibration": None, **meta}
+    return Predictor(weights=weights, meta=m, net=StandIn(two_labels))
+
+
+def _words_text(n: int, at: set[int]) -> str:
+    """``n`` one-piece words with TARGET at word positions ``at`` (word i is piece i)."""
+    filler = ["the", "cat", "sat", "on", "a", "mat", "and", "then", "it", "slept"]
+    return " ".join(TARGET if i in at else filler[i % len(filler)] for i in range(n))
+
+
+def test_it_covers_every_piece_with_overlapping_windows() -> None:
+    for n in [0, 1, WINDOW - 1, WINDOW, WINDOW + 1, 2 * WINDOW, 1000, 12345]:
+        starts = window_starts(n)
+        covered = np.zeros(n, bool)
+        for s in starts:
+            covered[s:s + WINDOW] = True
+        assert covered.all(), n
+        if n > WINDOW:
+            assert starts[-1] + WINDOW == n
+            assert all(b - a <= WINDOW - OVERLAP for a, b in zip(starts, starts[1:]))
+
+
+def test_it_finds_spans_at_article_start_end_and_window_seams() -> None:
+    n = 1000
+    positions = {0, WINDOW - OVERLAP - 1, WINDOW - OVERLAP, WINDOW - 1, WINDOW, 2 * (WINDOW - OVERLAP) + 5, n - 1}
+    text = _words_text(n, positions)
+    assert len(pieces(text)) == n
+    found = _predictor().predict(text)
+    assert len(found) == len(positions)
+    for f in found:
+        assert text[f.start:f.end] == TARGET
+        assert f.label == "Loaded_Language"
+    starts = sorted(f.start for f in found)
+    assert starts[0] == 0 and starts[-1] == len(text) - len(TARGET)
+
+
+def test_it_gives_one_entry_per_technique_at_the_same_offsets() -> None:
+    text = "Title\n\nThey called it an outrageous plan, " + _words_text(30, {3})
+    found = _predictor(two_labels=True).predict(text)
+    by_offsets: dict[tuple[int, int], set[str]] = {}
+    for f in found:
+        assert text[f.start:f.end] == TARGET
+        by_offsets.setdefault((f.start, f.end), set()).add(f.label)
+    assert len(by_offsets) == 2
+    assert all(labels == {"Loaded_Language", "Name_Calling,Labeling"} for labels in by_offsets.values())
+
+
+def test_it_keeps_overlapping_spans_in_the_layer() -> None:
+    from slant.article import Article
+    from slant.doc import Doc, Span
+
+    text = "Title\n\nA shameful, outrageous betrayal of the nation."
+    doc = Doc(Article(text=text, title="Title"))
+    i, j = text.index("shameful"), text.index("outrageous")
+    a = Span(i, i + len("shameful, outrageous betrayal"), "Loaded_Language", 0.7)
+    b = Span(j, j + len("outrageous betrayal of the nation"), "Exaggeration,Minimisation", 0.4)
+    c = Span(j, j + len("outrageous betrayal of the nation"), "Flag-Waving", 0.3)
+    doc.set_layer("persuasion", [a, b, c])
+    spans = Doc.from_json(doc.to_json()).layers["persuasion"]
+    assert sorted((s.start, s.end, s.label) for s in spans) == sorted((s.start, s.end, s.label) for s in (a, b, c))
+    texts = {s.label: text[s.start:s.end] for s in spans}
+    assert texts == {"Loaded_Language": "shameful, outrageous betrayal",
+                     "Exaggeration,Minimisation": "outrageous betrayal of the nation",
+                     "Flag-Waving": "outrageous betrayal of the nation"}
+
+
+def test_it_decodes_piece_runs_to_whole_words() -> None:
+    text = "Unbelievably, the extraordinarily reckless senators voted."
+    p = pieces(text)
+    bio = np.tile(np.array([0.9, 0.05, 0.05], np.float32), (len(p), 1))
+    # Mark only the middle pieces of "extraordinarily reckless": the span must widen to whole words.
+    first = int(np.searchsorted(p.offsets[:, 0], text.index("extraordinarily")))
+    last = int(np.searchsorted(p.offsets[:, 0], text.index("reckless")))
+    bio[first + 1:last + 1] = [0.05, 0.05, 0.9]
+    spans = find_spans(text, p.offsets, bio, 0.5)
+    assert [(text[s:e]) for s, e, _ in spans] == ["extraordinarily reckless"]
+    assert snap_to_words(text, 2, 5) == (0, len("Unbelievably"))
+
+
+def test_it_maps_character_spans_to_pieces() -> None:
+    text = "Hello brave new world"
+    p = pieces(text)
+    assert piece_range(p.offsets, text.index("brave"), text.index("world") - 1) is not None
+    first, last = piece_range(p.offsets, 6, 15)  # type: ignore[misc]
+    assert text[p.offsets[first][0]:p.offsets[last][1]] == "brave new"
+    assert piece_range(p.offsets, len(text), len(text)) is None
+
+
+def test_it_returns_nothing_for_an_empty_text() -> None:
+    pred = _predictor()
+    assert pred.predict("") == []
+    assert pred.predict("  \n\n ") == []
+    scored = pred.score("")
+    assert scored.bio.shape == (0, 3) and pred.candidates(scored) == []
+
+
+@pytest.mark.slow
+def test_it_reads_a_100000_word_article_in_bounded_memory() -> None:
+    n = 100_000
+    text = _words_text(n, {0, 50_000, n - 1})
+    pred = _predictor()
+    tracemalloc.start()
+    found = pred.predict(text)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert [text[f.start:f.end] for f in found] == [TARGET] * 3
+    # Per-piece scores (45 floats) and offsets for 100k pieces are ~20 MB; the
+    # encoder sees BATCH windows at a time, so the peak must not grow with it.
+    assert peak < 150 * 2**20, f"peak traced memory {peak / 2**20:.0f} MB"
+    assert pred.net.calls == -(-len(window_starts(n)) // 8)  # type: ignore[attr-defined]
+
+
+def test_it_applies_the_output_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = _words_text(20, {5})
+    assert _predictor().predict(text)
+    monkeypatch.setenv("SLANT_PERSUASION_THRESHOLD", "0.99")
+    assert _predictor().predict(text) == []
+    monkeypatch.setenv("SLANT_PERSUASION_THRESHOLD", "lots")
+    with pytest.raises(ValueError, match="SLANT_PERSUASION_THRESHOLD"):
+        _predictor().predict(text)
+
+
+def test_it_scores_span_identification_with_partial_credit() -> None:
+    gold = {"a": [(0, 10)], "b": [(0, 4)]}
+    pred = {"a": [(5, 15), (20, 30)], "b": []}
+    s = metrics.si_scores(pred, gold)
+    assert s["precision"] == pytest.approx((5 / 10) / 2)
+    assert s["recall"] == pytest.approx((5 / 10) / 2)
+    # Overlapping gold spans are merged first, as the SI gold is.
+    assert merge_spans([(0, 5), (3, 8), (10, 12)]) == [(0, 8), (10, 12)]
+    assert metrics.si_scores({"a": [(0, 8)]}, {"a": [(0, 5), (3, 8)]})["f1"] == pytest.approx(1.0)
+
+
+def test_it_scores_the_full_task_only_where_techniques_match() -> None:
+    gold = {"a": [(0, 10, "Doubt")]}
+    pred = {"a": [(0, 10, "Doubt"), (0, 10, "Slogans")]}
+    s = metrics.full_scores(pred, gold, NAMES)
+    assert s["all"]["precision"] == pytest.approx(0.5)
+    assert s["all"]["recall"] == pytest.approx(1.0)
+    assert s["Slogans"]["precision"] == 0.0
+
+
+def test_it_scores_technique_classification_on_gold_spans() -> None:
+    rows = [(0, 5, "Doubt"), (0, 5, "Slogans"), (7, 9, "Repetition")]
+    pairs = metrics.assign_gold_labels(rows, lambda s, e: ["Slogans", "Doubt", "Repetition"] if s == 0 else ["Doubt"])
+    assert sorted(pairs) == [("Doubt", "Doubt"), ("Repetition", "Doubt"), ("Slogans", "Slogans")]
+    assert metrics.tc_scores(pairs, NAMES)["all"]["f1"] == pytest.approx(2 / 3)
+
+
+def test_it_writes_the_ptc_label_format() -> None:
+    out = io.StringIO()
+    n = write_ptc([("111", "Doubt", 3, 9), ("111", "Name_Calling,Labeling", 3, 9)], out)
+    assert n == 2
+    assert out.getvalue() == "111\tDoubt\t3\t9\n111\tName_Calling,Labeling\t3\t9\n"
+    with pytest.raises(ValueError, match="not a PTC technique"):
+        write_ptc([("1", "Sarcasm", 0, 1)], io.StringIO())
