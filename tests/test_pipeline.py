@@ -80,3 +80,23 @@ def test_a_span_layer_can_be_set_empty() -> None:
     doc.set_layer("sentences", [])
     assert doc.to_dict()["layers"]["sentences"] == []
     assert Span(0, 0).as_dict() == {"start": 0, "end": 0}
+
+
+@register("test_missing_model", adds=("never",))
+def _missing():
+    from slant.errors import ModelError
+
+    raise ModelError("weights not found at /nowhere/model.onnx")
+
+
+def test_it_reports_a_stage_whose_model_is_missing_as_skipped() -> None:
+    doc = Pipeline(["test_missing_model"])(Doc(Article(text="Some text")))
+    assert "/nowhere/model.onnx" in doc.stages_skipped["test_missing_model"]
+    assert doc.stages_run == []
+
+
+def test_a_strict_pipeline_raises_on_a_missing_model() -> None:
+    from slant.errors import ModelError
+
+    with pytest.raises(ModelError):
+        Pipeline(["test_missing_model"], strict=True)(Doc(Article(text="Some text")))

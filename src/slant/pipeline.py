@@ -23,7 +23,7 @@ import threading
 from typing import Callable, Iterable, Iterator, Protocol, Sequence
 
 from .doc import Doc
-from .errors import PipelineError
+from .errors import ModelError, PipelineError
 
 
 class StageFn(Protocol):
@@ -43,6 +43,7 @@ class StageSpec:
 
 _REGISTRY: dict[str, StageSpec] = {}
 _INSTANCES: dict[str, StageFn] = {}
+_FAILED: dict[str, ModelError] = {}
 _LOCK = threading.Lock()
 
 # The stages `analyze` runs when none are named, in order. Issues add to it as
@@ -100,8 +101,15 @@ def instance(name: str) -> StageFn:
     """The process-wide instance of stage ``name`` (built on first use)."""
     spec = registry()[name]
     with _LOCK:
+        if name in _FAILED:
+            raise _FAILED[name]
         if name not in _INSTANCES:
-            _INSTANCES[name] = spec.factory()
+            try:
+                _INSTANCES[name] = spec.factory()
+            except ModelError as exc:
+                # Remember it: a missing model is not looked for again per article.
+                _FAILED[name] = exc
+                raise
         return _INSTANCES[name]
 
 
@@ -148,7 +156,17 @@ class Pipeline:
             if reason:
                 doc.stages_skipped[spec.name] = reason
                 continue
-            result = instance(spec.name)(doc)
+            try:
+                stage = instance(spec.name)
+            except ModelError as exc:
+                # A stage whose model files are absent is reported, not guessed
+                # around: the output says it was skipped and why. ``strict``
+                # pipelines (tests of a stage itself) raise instead.
+                if self.strict:
+                    raise
+                doc.stages_skipped[spec.name] = f"model unavailable: {exc}"
+                continue
+            result = stage(doc)
             if result is not doc:
                 raise PipelineError(f"stage {spec.name!r} returned {type(result).__name__}, not the Doc it was given")
             # Names ending in "[]" are top-level lists of the contract (the
