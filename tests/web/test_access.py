@@ -83,6 +83,7 @@ MATRIX: dict[str, list[Case]] = {
          {"owner": 202, "editor": 202, "viewer": 403, "outsider": 404, "anon": 401}),
     ],
     "api_article": [("get", lambda ctx: {"aid": ctx["aid"]}, _no_data, TWIN)],
+    "api_not_found": [("get", lambda ctx: {"rest": "collections/1/nothing"}, _no_data, {**{r: 404 for r in ROLES}, "anon": 401})],
 }
 
 # Pages anyone may open (they hold nothing private), tested in test_it_serves_public_pages.

@@ -29,7 +29,20 @@ class ArticleId:
         return value
 
 
+class RowId:
+    """A database id: at most 18 digits, so a huge number is a 404, not an overflow."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
 register_converter(ArticleId, "aid")
+register_converter(RowId, "id")
 
 STATIC = Path(__file__).parent / "static"
 
@@ -50,25 +63,26 @@ urlpatterns = [
     path("collections/", library.collection_list, name="collection_list"),
     path("collections.json", library.collection_list_json, name="collection_list_json"),
     path("collections/new/", library.collection_create, name="collection_create"),
-    path("collections/<int:cid>/", library.collection, name="collection"),
-    path("collections/<int:cid>.json", library.collection_json, name="collection_json"),
-    path("collections/<int:cid>/members/", library.members, name="members"),
-    path("collections/<int:cid>/add/", library.add_article, name="add_article"),
-    path("collections/<int:cid>/jobs/", jobs.jobs, name="jobs"),
-    path("collections/<int:cid>/jobs.json", jobs.jobs_json, name="jobs_json"),
-    path("collections/<int:cid>/export/ptc.txt", reader.export_ptc_view, name="export_ptc"),
-    path("collections/<int:cid>/export/label-studio.json", reader.export_label_studio_view, name="export_label_studio"),
-    path("collections/<int:cid>/articles/<aid:aid>/", reader.article, name="article"),
-    path("collections/<int:cid>/articles/<aid:aid>.json", reader.article_json, name="article_json"),
-    path("collections/<int:cid>/articles/<aid:aid>/corrections/", reader.correct, name="correct"),
+    path("collections/<id:cid>/", library.collection, name="collection"),
+    path("collections/<id:cid>.json", library.collection_json, name="collection_json"),
+    path("collections/<id:cid>/members/", library.members, name="members"),
+    path("collections/<id:cid>/add/", library.add_article, name="add_article"),
+    path("collections/<id:cid>/jobs/", jobs.jobs, name="jobs"),
+    path("collections/<id:cid>/jobs.json", jobs.jobs_json, name="jobs_json"),
+    path("collections/<id:cid>/export/ptc.txt", reader.export_ptc_view, name="export_ptc"),
+    path("collections/<id:cid>/export/label-studio.json", reader.export_label_studio_view, name="export_label_studio"),
+    path("collections/<id:cid>/articles/<aid:aid>/", reader.article, name="article"),
+    path("collections/<id:cid>/articles/<aid:aid>.json", reader.article_json, name="article_json"),
+    path("collections/<id:cid>/articles/<aid:aid>/corrections/", reader.correct, name="correct"),
     path("search/", search.search_page, name="search"),
     path("search.json", search.search_json, name="search_json"),
     # The API.
     path("api/openapi.json", api.openapi, name="api_openapi"),
     path("api/collections", api.collections, name="api_collections"),
-    path("api/collections/<int:cid>", api.collection, name="api_collection"),
-    path("api/collections/<int:cid>/articles", api.collection_articles, name="api_collection_articles"),
+    path("api/collections/<id:cid>", api.collection, name="api_collection"),
+    path("api/collections/<id:cid>/articles", api.collection_articles, name="api_collection_articles"),
     path("api/articles/<str:aid>", api.article, name="api_article"),
+    re_path(r"^api/(?P<rest>.*)$", api.not_found, name="api_not_found"),
     # Small static files (CSS, JS), served by the app so `slant serve` needs
     # nothing else; a reverse proxy may serve /static/ itself.
     re_path(r"^static/(?P<path>.*)$", serve, {"document_root": STATIC}, name="static"),

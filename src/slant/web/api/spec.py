@@ -33,7 +33,7 @@ def _errors(*codes: int) -> dict[str, Any]:
 
 
 def spec() -> dict[str, Any]:
-    collection_id = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+    collection_id = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "maximum": 999999999999999999}}
     collection = {
         "type": "object", "required": ["id", "name", "role", "members", "articles"],
         "properties": {

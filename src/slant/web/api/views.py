@@ -165,3 +165,9 @@ def article(request: HttpRequest, aid: str) -> HttpResponse:
         "id": entry.article_id, "status": state["status"], "analysis": state["analysis"], "error": state["error"],
         "article": article_meta(entry.article), "collections": collections,
     })
+
+
+@api_view("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Any other URL under /api/: a JSON 404 (or 401 first), never an HTML page."""
+    raise Http404("no such API endpoint")

@@ -1,0 +1,114 @@
+"""The API: its JSON contract, and every operation fuzzed against the OpenAPI spec."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import schemathesis
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from hypothesis import HealthCheck, settings as hsettings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+from slant.web.wsgi import application
+
+from .conftest import ARTICLE_TEXT, client_for
+
+schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
+
+
+@pytest.fixture
+def api(team):  # type: ignore[no-untyped-def]
+    from slant.web.accounts.models import ApiToken
+
+    return Client(HTTP_AUTHORIZATION=f"Bearer {ApiToken.issue(team['users']['owner'])}")
+
+
+def test_it_follows_the_contract_from_collection_to_analysis(api, team) -> None:
+    from slant.web.jobs.runner import run_pending_jobs
+
+    made = api.post("/api/collections", data=json.dumps({"name": "Via API"}), content_type="application/json")
+    assert made.status_code == 201
+    cid = made.json()["id"]
+    added = api.post(f"/api/collections/{cid}/articles", data=json.dumps({"text": ARTICLE_TEXT}), content_type="application/json")
+    assert added.status_code == 202
+    aid = added.json()["id"]
+    assert added.json()["status"] == "queued"
+    pending = api.get(f"/api/articles/{aid}").json()
+    assert (pending["status"], pending["analysis"], pending["error"]) == ("queued", None, None)
+    run_pending_jobs()
+    done = api.get(f"/api/articles/{aid}").json()
+    assert done["status"] == "done" and done["error"] is None
+    assert done["analysis"]["schema"] == "slant.analysis/1" and done["analysis"]["article"]["id"] == aid
+    assert done["analysis"]["article"]["text"] == ARTICLE_TEXT
+    # The same text again: already analysed, so 201 and done.
+    again = api.post(f"/api/collections/{cid}/articles", data=json.dumps({"text": ARTICLE_TEXT}), content_type="application/json")
+    assert again.status_code == 201 and again.json() == {"id": aid, "status": "done"}
+    listing = api.get(f"/api/collections/{cid}").json()
+    assert [a["id"] for a in listing["articles"]] == [aid] and listing["role"] == "owner"
+
+
+def test_it_takes_files_and_html(api, team) -> None:
+    cid = team["collection"].pk
+    upload = api.post(f"/api/collections/{cid}/articles", {"file": SimpleUploadedFile("a.txt", b"Filed\n\nA text file.")})
+    assert upload.status_code == 202 and upload.json()["status"] == "queued"
+    page = "<html><body><article><h1>Bridge</h1>" + "<p>The council voted to build a bridge over the harbour this week.</p>" * 5 + "</article></body></html>"
+    html = api.post(f"/api/collections/{cid}/articles", data=json.dumps({"html": page, "url": "https://example.org/b"}),
+                    content_type="application/json")
+    assert html.status_code == 202, html.content
+    assert api.get(f"/api/articles/{html.json()['id']}").json()["article"]["url"] == "https://example.org/b"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("not json", "send JSON"),
+        (json.dumps({"text": "a", "html": "<p>b</p>"}), "exactly one"),
+        (json.dumps({}), "exactly one"),
+        (json.dumps({"text": 5}), "must be a string"),
+        (json.dumps({"text": "   "}), "empty text"),
+    ],
+)
+def test_it_explains_bad_article_requests(api, team, body: str, message: str) -> None:
+    response = api.post(f"/api/collections/{team['collection'].pk}/articles", data=body, content_type="application/json")
+    assert response.status_code == 400 and message in response.json()["error"]
+
+
+def test_it_explains_a_bad_upload(api, team) -> None:
+    cid = team["collection"].pk
+    response = api.post(f"/api/collections/{cid}/articles", {"file": SimpleUploadedFile("x.exe", b"MZ\x90\x00")})
+    assert response.status_code == 400 and "unknown file type" in response.json()["error"]
+    response = api.post(f"/api/collections/{cid}/articles", {"other": "field"})
+    assert response.status_code == 400 and "file" in response.json()["error"]
+
+
+def test_it_answers_401_without_credentials_and_405_for_other_methods(team) -> None:
+    assert Client().get("/api/collections").status_code == 401
+    assert Client().get("/api/collections").headers["WWW-Authenticate"].startswith("Bearer")
+    assert client_for(team["users"]["owner"]).delete("/api/collections").status_code == 405
+
+
+def test_it_publishes_the_spec_for_every_api_url() -> None:
+    from django.urls import get_resolver
+
+    spec = Client().get("/api/openapi.json").json()
+    routes = {str(p.pattern) for p in get_resolver().url_patterns if str(p.pattern).startswith("api/") and p.name != "api_not_found"}
+    as_spec = {"/" + r.replace("<id:cid>", "{id}").replace("<str:aid>", "{id}") for r in routes} - {"/api/openapi.json"}
+    assert as_spec == set(spec["paths"])
+
+
+@pytest.mark.slow
+@schema.parametrize()
+@hsettings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+def test_it_answers_as_the_spec_says(case, api_token_header) -> None:  # type: ignore[no-untyped-def]
+    # Every default check but one: a request can match the schema and still be
+    # bad input (a PNG upload, blank text), which the API rightly answers 400.
+    case.call_and_validate(headers=api_token_header, excluded_checks=[positive_data_acceptance])
+
+
+@pytest.fixture
+def api_token_header(team):  # type: ignore[no-untyped-def]
+    from slant.web.accounts.models import ApiToken
+
+    return {"Authorization": f"Bearer {ApiToken.issue(team['users']['owner'])}"}
