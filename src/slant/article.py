@@ -38,13 +38,21 @@ class Article:
         return text_id(self.text)
 
     def body_start(self) -> int:
-        """Offset of the body: after the title line and the blank line, if any."""
-        if self.title and self.text.startswith(self.title):
-            pos = len(self.title)
-            while pos < len(self.text) and self.text[pos] == "\n":
-                pos += 1
-            return pos
-        return 0
+        """Offset of the body: after the title line and the blank lines that follow.
+
+        By convention the first line is the title (a byte-order mark or
+        trailing spaces on it do not matter). An article without a title, or
+        one whose text is a single line, has its body start at 0.
+        """
+        if not self.title:
+            return 0
+        newline = self.text.find("\n")
+        if newline == -1:
+            return 0
+        pos = newline
+        while pos < len(self.text) and self.text[pos] in "\n \t\r":
+            pos += 1
+        return pos
 
     def as_dict(self) -> dict[str, Any]:
         """The ``article`` object of ``slant.analysis/1``."""
