@@ -92,3 +92,8 @@ def test_it_resolves_expressions(expression: str, value: str, precision: str) ->
 def test_it_refuses_non_dates() -> None:
     assert resolve("three years", dt.date(2022, 7, 14)) is None
     assert resolve("may", dt.date(2022, 7, 14)) is None
+
+
+def test_it_reads_a_bare_month_as_the_latest_such_month() -> None:
+    assert resolve("May", dt.date(2022, 7, 14)) == {"value": "2022-05", "precision": "month", "relative": "May"}
+    assert resolve("in December", dt.date(2022, 7, 14))["value"] == "2021-12"

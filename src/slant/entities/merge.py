@@ -262,7 +262,6 @@ def merge(
     # latest mention of its person for the next one.
     ambiguous: dict[str, list[int]] = {}
     candidates_of: dict[int, set[int]] = {}
-    latest: dict[int, int] = {}  # root -> start of latest mention so far
 
     for i in surname_mentions:
         m = mentions[i]
@@ -285,7 +284,6 @@ def merge(
         else:
             ambiguous.setdefault(names.compact(m.text), []).append(i)
             candidates_of[i] = roots
-    del latest
     for group in ambiguous.values():
         for j in group[1:]:
             uf.union(group[0], j)

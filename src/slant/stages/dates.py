@@ -130,12 +130,8 @@ def resolve(expression: str, published: dt.date | None) -> dict[str, Any] | None
             found = _checked(year - 1, month, day)
         return {**found, **rel} if found else None
     if m := re.fullmatch(r"(?:(?:early|mid|late|end of|beginning of)[\s-]+)?" + _MONTH, e):
-        if e in ("may", "mar", "jan", "jun", "dec", "oct", "aug", "nov", "sept", "sep", "feb", "apr", "jul"):
-            # "may" is mostly the verb; bare abbreviations are too risky.
-            if e != "may" and len(expression.strip()) > 3:
-                pass
-            else:
-                return None
+        if not re.search(r"\b[A-Z]", expression):
+            return None  # a lowercase "may" or "march" is a verb, not a month
         month = MONTHS[m[1]]
         if base is None:
             return {"value": None, "precision": "month", **rel}
@@ -151,7 +147,7 @@ def resolve(expression: str, published: dt.date | None) -> dict[str, Any] | None
     elif e in ("tomorrow", "tomorrow morning"):
         relative = ((base + dt.timedelta(days=1)).isoformat() if base else None, "day")
     elif m := re.fullmatch(r"(?:(earlier|later) )?(this|last|next|past|that) (week|month|year)", e):
-        when, which, unit = m[1], m[2], m[3]
+        which, unit = m[2], m[3]
         if which == "past" or which == "that":
             relative = (None, "vague")
         else:
@@ -164,7 +160,6 @@ def resolve(expression: str, published: dt.date | None) -> dict[str, Any] | None
                 relative = (_shift_month(base, n), "month")
             else:
                 relative = (str(base.year + n), "year")
-        del when
     elif m := re.fullmatch(r"(?:(last|next|this|past) )?" + _WEEKDAY + r"(?: (?:morning|afternoon|evening|night))?", e):
         which, day = m[1], WEEKDAYS[m[2]]
         if base is None:

@@ -116,7 +116,6 @@ def paired_quotes(text: str) -> list[tuple[int, int, list[tuple[int, int]]]]:
     for line in text.split("\n"):
         paragraphs.append((pos, pos + len(line)))
         pos += len(line) + 1
-    carry_open = False
     for n, (ps, pe) in enumerate(paragraphs):
         opened: int | None = None
         nested: list[tuple[int, int]] = []
@@ -152,8 +151,6 @@ def paired_quotes(text: str) -> list[tuple[int, int, list[tuple[int, int]]]]:
                 end -= 1
             if reopens or len(text[opened:end].split()) >= _MIN_UNATTRIBUTED_WORDS:
                 out.append((opened, end, nested))
-        del carry_open
-        carry_open = False
     return out
 
 
@@ -245,8 +242,11 @@ def _subject(tok: Any) -> Any | None:
     for child in tok.children:
         if child.dep_ in ("nsubj", "nsubjpass"):
             return child
-    # "... and said": the subject of the first verb of the coordination.
+    # "... and said": the subject of the first verb of the coordination;
+    # "..., saying that": the subject of the verb the participle hangs on.
     if tok.dep_ == "conj" and tok.head.pos_ in ("VERB", "AUX"):
+        return _subject(tok.head)
+    if tok.dep_ == "advcl" and tok.text.lower().endswith("ing") and tok.head.pos_ in ("VERB", "AUX"):
         return _subject(tok.head)
     return None
 
@@ -327,6 +327,8 @@ class Quotes:
             else:
                 if len(text[qs:qe].split()) < _MIN_UNATTRIBUTED_WORDS:
                     continue  # a title or scare quotes, not somebody's words
+            if not _looks_like_words(text[qs:qe]):
+                continue
                 attrs.update(speaker=None, cue=None, source=None)
             if nested:
                 attrs["nested"] = [list(n) for n in nested]
@@ -388,12 +390,24 @@ class Quotes:
                 continue
             if tok.pos_ not in ("VERB", "AUX"):
                 continue
-            comp = next((c for c in tok.children if c.dep_ == "ccomp" and c.i > tok.i), None)
-            if comp is None:
+            comp = next((c for c in tok.children if c.dep_ == "ccomp"), None)
+            if comp is not None:
+                start = offset + comp.left_edge.idx
+                last = comp.right_edge
+                end = offset + last.idx + len(last.text)
+            elif tok.dep_ == "parataxis" and tok.head.pos_ in ("VERB", "AUX"):
+                # "The plan, Kim said, is sound": the clause around the cue,
+                # on the longer side of it.
+                head = tok.head
+                left = (offset + head.left_edge.idx, offset + tok.left_edge.idx)
+                right_tok = head.right_edge
+                right = (offset + tok.right_edge.idx + len(tok.right_edge.text),
+                         offset + right_tok.idx + len(right_tok.text))
+                start, end = max((left, right), key=lambda r: r[1] - r[0])
+            else:
                 continue
-            start = offset + comp.left_edge.idx
-            last = comp.right_edge
-            end = offset + last.idx + len(last.text)
+            while start < end and text[start] in " ,;:—–-":
+                start += 1
             while end > start and text[end - 1] in ".,;:!? ":
                 end -= 1
             if end - start < 8 or overlap_direct(start, end) > 0.5:
@@ -443,6 +457,18 @@ def _according_to(index: _Index, offset: int, tok: Any) -> Span | None:
     if speaker and index.types.get(speaker) in ("ORG", "WORK_OF_ART"):
         attrs["source"] = speaker
     return Span(start, end, attrs=attrs)
+
+
+def _looks_like_words(quoted: str) -> bool:
+    """False for quoted ids, dates, handles ("672138616265564160",
+    "2015-12-02", "@handle" in embedded tweets) and short Title Case names of
+    shows or books ("Sunday Morning Futures")."""
+    words = re.findall(r"[^\W\d_][\w'’-]*", quoted)
+    if not any(len(w) >= 2 for w in words) or quoted.strip("\"“”‘’' ").startswith("@"):
+        return False
+    if len(words) <= 4 and all(w[0].isupper() for w in words) and not re.search(r"[.!?]", quoted):
+        return False
+    return True
 
 
 def _continues(text: str, prev_end: int, start: int) -> bool:
