@@ -120,6 +120,7 @@ AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = conf.env_int("SLANT_PROXY_COUNT", 0, minimum=0) or None
 
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [str(__import__("pathlib").Path(__file__).parent / "web" / "static")]
 STATIC_ROOT = conf.env_str("SLANT_STATIC_ROOT") or str(DATA_DIR / "static")
 
 # Served over HTTPS (behind a proxy that terminates TLS): cookies only over
