@@ -110,7 +110,7 @@ def run(
         raise ValueError(f"workers must be at least 1, not {workers}")
     if address and engine != "ray":
         raise ValueError("--address is for the Ray engine; add --engine ray")
-    names = Pipeline(stages).names  # raises PipelineError early, in the driver
+    names = Pipeline(stages).names  # a PipelineError is raised here, before any work
     delay = _delay()
     if engine == "ray":
         backend: _Engine = _Ray(names, workers, address, delay)
@@ -121,9 +121,13 @@ def run(
     else:
         backend = _InProcess(names, delay)
         batch_size = 1
+    return _closing(_drive(items, backend, batch_size=batch_size, window=max(4, 2 * workers * batch_size),
+                           skip=skip, dedupe=dedupe), backend)
+
+
+def _closing(outcomes: Iterator[Outcome], backend: "_Engine") -> Iterator[Outcome]:
     try:
-        yield from _drive(items, backend, batch_size=batch_size, window=max(4, 2 * workers * batch_size),
-                          skip=skip, dedupe=dedupe)
+        yield from outcomes
     finally:
         backend.close()
 
@@ -365,27 +369,38 @@ class _RayWorker:
 
 
 class _Ray(_Engine):
-    """N Ray actors, on a local Ray instance or an existing cluster (``address``)."""
+    """N Ray actors, on a local Ray instance or an existing cluster (``address``).
+
+    Ray starts on the first batch sent, so a rerun with nothing left to do
+    does not pay for it.
+    """
 
     def __init__(self, names: Sequence[str], workers: int, address: str | None, delay: float) -> None:
+        self.names, self.workers, self.address, self.delay = list(names), workers, address, delay
+        self.ray: Any = None
+        self.actors: list[Any] = []
+        self.started = False
+        self.turn = 0
+
+    def _start(self) -> None:
         import logging
 
         import ray
 
         self.ray = ray
-        self.started = False
         if not ray.is_initialized():
-            if address:
-                ray.init(address=address, logging_level=logging.WARNING)
+            if self.address:
+                ray.init(address=self.address, logging_level=logging.WARNING)
             else:
-                ray.init(num_cpus=workers, include_dashboard=False, logging_level=logging.WARNING)
+                ray.init(num_cpus=self.workers, include_dashboard=False, logging_level=logging.WARNING)
             self.started = True
         actor = ray.remote(num_cpus=1)(_RayWorker)
-        self.actors = [actor.remote(list(names), delay) for _ in range(workers)]
-        self.turn = 0
+        self.actors = [actor.remote(self.names, self.delay) for _ in range(self.workers)]
 
     def submit(self, articles: list[Article]) -> Any:
-        # Round robin: batches are small and ordered output reads them in turn.
+        if not self.actors:
+            self._start()
+        # Round robin: batches are small, and ordered output reads them in turn.
         actor = self.actors[self.turn % len(self.actors)]
         self.turn += 1
         return actor.analyze.remote(list(articles))

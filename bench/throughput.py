@@ -1,0 +1,166 @@
+"""End-to-end throughput of ``slant ingest``: articles per second, by engine.
+
+    .venv/bin/python bench/throughput.py [--data DIR] [--limit N] [--stages a,b]
+                                         [--configs local:1,local:2,ray:2] [--json OUT]
+
+Each configuration runs in a fresh child process, so each starts cold the
+same way: read the articles from their files (the 75 PTC dev articles by
+default, read at run time from ../shared/data), start the engine (worker
+processes or Ray actors), load the models, analyse, and store the results in
+a new SQLite database, exactly as ``slant ingest`` does. Two rates:
+
+- overall: articles / wall time from the call to the last stored result;
+- steady: over the second half of the results (articles / time from the
+  result before it to the last one), which leaves out start-up and model
+  loading.
+
+The stages are the default pipeline as registered when the script runs,
+less any stage whose model cannot load here (printed, with the reason).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "ptc-semeval2020-task11" / "dev-articles"
+DEFAULT_CONFIGS = "local:1,local:2,ray:2"
+
+
+def usable_stages(requested: list[str] | None) -> tuple[list[str], dict[str, str]]:
+    """The stages to run: requested or default, less those that cannot load here."""
+    from slant.pipeline import DEFAULT_STAGES, Pipeline, instance, registry
+
+    known = registry()
+    names = requested or [n for n in DEFAULT_STAGES if n in known]
+    dropped: dict[str, str] = {n: "not registered" for n in DEFAULT_STAGES if n not in known and not requested}
+    kept: list[str] = []
+    added: set[str] = set()
+    for name in names:
+        spec = known[name]
+        missing = [layer for layer in spec.needs if layer not in added]
+        if missing:
+            dropped[name] = f"needs {', '.join(missing)}"
+            continue
+        try:
+            instance(name)
+        except Exception as exc:  # noqa: BLE001  (a model that is not there yet)
+            dropped[name] = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+            continue
+        kept.append(name)
+        added.update(spec.adds)
+    Pipeline(kept)  # the order still holds
+    return kept, dropped
+
+
+def run_one(data: Path, limit: int | None, stages: list[str], engine: str, workers: int) -> dict:
+    """One configuration, in this process: ingest into a fresh database, timing each result."""
+    from slant import batch
+    from slant.sources import iter_sources
+
+    items = list(iter_sources(data))
+    items = items[:limit] if limit else items
+    arrivals: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        db = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+        from slant import store
+
+        store.setup(db)  # migrations are not what we measure
+        load_before = os.getloadavg()[0]
+        started = time.perf_counter()
+        summary = batch.ingest(items, db=db, stages=stages, engine=engine, workers=workers,
+                               progress=lambda outcome, _: arrivals.append(time.perf_counter()))
+        wall = time.perf_counter() - started
+    n = summary.stored
+    # The second half of the results: every worker is long warm by then, and
+    # results that come back in batches (Ray) blur the rate less than they
+    # would over a short stretch after the first one.
+    half = len(arrivals) // 2
+    span = arrivals[-1] - arrivals[half - 1] if half >= 2 else 0.0
+    steady = (len(arrivals) - half) / span if span > 0 else None
+    return {
+        "engine": engine,
+        "workers": workers,
+        "articles": n,
+        "failed": len(summary.failures),
+        "failures": [str(f) for f in summary.failures[:5]],
+        "chars": sum(len(a.text) for a in items if hasattr(a, "text")),
+        "wall_s": round(wall, 2),
+        "first_result_s": round(arrivals[0] - started, 2) if arrivals else None,
+        "overall_per_s": round(n / wall, 3) if wall else None,
+        "steady_per_s": round(steady, 3) if steady else None,
+        "load_avg_before": round(load_before, 2),
+        "load_avg_after": round(os.getloadavg()[0], 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder (or file) of articles")
+    ap.add_argument("--limit", type=int, default=None, help="only the first N articles")
+    ap.add_argument("--stages", default=None, help="comma-separated stages (default: every default stage that loads)")
+    ap.add_argument("--configs", default=DEFAULT_CONFIGS, help="engine:workers,... (default %(default)s)")
+    ap.add_argument("--json", type=Path, default=None, help="also write the results here")
+    ap.add_argument("--one", default=None, help=argparse.SUPPRESS)  # engine:workers, run in this process
+    args = ap.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+    if args.one:
+        engine, workers = args.one.split(":")
+        print(json.dumps(run_one(args.data, args.limit, args.stages.split(","), engine, int(workers))))
+        return 0
+
+    if not args.data.exists():
+        print(f"no data at {args.data}", file=sys.stderr)
+        return 2
+    # Which stages can load is found in a child too, so no configuration
+    # below starts with models already in memory.
+    probe = subprocess.run(
+        [sys.executable, "-c", "import json, sys; sys.path.insert(0, sys.argv[1]); import throughput as t; "
+         "print(json.dumps(t.usable_stages(sys.argv[2].split(',') if sys.argv[2] else None)))",
+         str(Path(__file__).parent), args.stages or ""],
+        capture_output=True, text=True, check=True,
+    )
+    stages, dropped = json.loads(probe.stdout.strip().splitlines()[-1])
+    print(f"stages: {','.join(stages)}")
+    for name, why in dropped.items():
+        print(f"left out: {name} ({why})")
+    print(f"cpus: {os.cpu_count()}  load average at start: {os.getloadavg()[0]:.2f}")
+
+    results = []
+    for config in args.configs.split(","):
+        cmd = [sys.executable, __file__, "--data", str(args.data), "--stages", ",".join(stages), "--one", config]
+        if args.limit:
+            cmd += ["--limit", str(args.limit)]
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0:
+            print(f"{config}: failed\n{done.stderr[-2000:]}", file=sys.stderr)
+            return 1
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        results.append(result)
+        print(f"{config:>8}: {result['articles']} articles ({result['failed']} failed) in {result['wall_s']} s; "
+              f"overall {result['overall_per_s']}/s, steady {result['steady_per_s']}/s, "
+              f"first result after {result['first_result_s']} s (load {result['load_avg_before']}→{result['load_avg_after']})",
+              flush=True)
+
+    print()
+    print("| engine | workers | articles | wall s | first result s | overall articles/s | steady articles/s |")
+    print("|---|---|---|---|---|---|---|")
+    for r in results:
+        print(f"| {r['engine']} | {r['workers']} | {r['articles']} | {r['wall_s']} | {r['first_result_s']} | "
+              f"{r['overall_per_s']} | {r['steady_per_s']} |")
+    if args.json:
+        args.json.write_text(json.dumps({"stages": stages, "dropped": dropped, "results": results}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
