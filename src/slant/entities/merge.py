@@ -16,8 +16,9 @@ The rules run in this order (each one a union of mention groups):
 6. surname-only mentions ("Kim", "Yoon") join the one person in the article
    with that first or last name part. When several people share it, the
    mention joins the one most recently named in the same or the previous
-   sentence, if exactly one was; otherwise it goes to an ``ambiguous``
-   entity with the candidates listed. With no full name in the article, a
+   sentence, if exactly one was, else the one named at least twice as often
+   as each other bearer; otherwise it goes to an ``ambiguous`` entity with
+   the candidates listed. With no full name in the article, a
    surname that names exactly one gazetteer person ("Biden") links to it.
 
 Two gazetteer entries are never joined (South Korea / North Korea, Kim Jong
@@ -205,7 +206,11 @@ def merge(
                 first_of_gaz[m.gaz] = i
 
     # Which single-word mentions are surnames of a person named in full here.
-    full_people = [i for i, m in enumerate(mentions) if _is_person(m) and len(names.split_person(m.text)) >= 2]
+    full_people = [
+        i for i, m in enumerate(mentions)
+        if _is_person(m) and len(names.split_person(m.text)) >= 2
+        and (m.gaz is None or gazetteer.entries[m.gaz].type == PERSON)  # "N. Korea" tagged PERSON
+    ]
     name_parts: dict[str, list[int]] = {}
     for i in full_people:
         parts = [p for p in names.split_person(mentions[i].text) if p.lower() not in names._SUFFIXES]
@@ -279,6 +284,13 @@ def merge(
                     recent.add(r)
             if len(recent) == 1:
                 chosen = recent.pop()
+            else:
+                # The article's main bearer of the name: named at least twice
+                # as often as any other ("Clinton" in a piece about Hillary
+                # Clinton that mentions Bill Clinton once).
+                sizes = sorted(((sum(1 for j in range(n) if uf.find(j) == r), r) for r in roots), reverse=True)
+                if sizes[0][0] >= 2 * sizes[1][0] and sizes[0][0] >= 2:
+                    chosen = sizes[0][1]
         if chosen is not None:
             join(chosen, i)
         else:
@@ -313,8 +325,11 @@ def _is_person(m: Mention) -> bool:
 def _same_but_middle(a: str, b: str) -> bool:
     pa = [p for p in names.split_person(a) if len(p) > 1 and p.lower() not in names._SUFFIXES]
     pb = [p for p in names.split_person(b) if len(p) > 1 and p.lower() not in names._SUFFIXES]
-    if len(pa) < 2 or len(pb) < 2 or len(pa) == len(pb):
+    if len(pa) < 2 or len(pb) < 2:
         return False
+    if len(pa) == len(pb):
+        # Equal but for initials: "George W. Bush" / "George Bush".
+        return [names.compact(p) for p in pa] == [names.compact(p) for p in pb] and names.compact(a) != names.compact(b)
     if {p.lower() for p in names.split_person(a)} & names._SUFFIXES != {p.lower() for p in names.split_person(b)} & names._SUFFIXES:
         return False
     return names.compact(pa[0]) == names.compact(pb[0]) and names.compact(pa[-1]) == names.compact(pb[-1])

@@ -138,6 +138,21 @@ def phonetic(word: str) -> tuple[tuple[str, str], ...]:
 
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
 
+# Common Korean, Chinese and Vietnamese family names in their usual
+# romanisations; a name starting with one is read family name first.
+EAST_ASIAN_FAMILY = frozenset("""
+kim lee yi rhee ri park pak bak choi choe jung chung jeong cheong kang cho jo yoon yun jang chang lim im han
+oh seo suh shin sin kwon hwang ahn an song jeon jun hong moon mun yang ko go son sohn bae baek paik heo hur
+nam noh roh ryu yoo yu woo jin chae won cha
+xi li wang zhang liu chen zhao huang zhou wu xu sun hu zhu gao lin he guo ma luo liang zheng xie tang feng
+dong xiao cheng cao yuan deng peng tsai lai hou wen jiang qin bo tian fu
+nguyen tran le pham hoang phan vu vo dang bui do ngo duong ly
+""".split())
+
+
+def _family_first(parts: list[str]) -> bool:
+    return compact(parts[0]) in EAST_ASIAN_FAMILY or any("-" in p for p in parts[1:])
+
 
 @functools.lru_cache(maxsize=65536)
 def split_person(text: str) -> list[str]:
@@ -180,14 +195,17 @@ def same_person_spelling(a: str, b: str) -> bool:
     pb = [p for p in pb if p.lower() not in _SUFFIXES]
     if len(pa) < 2 or len(pb) < 2:
         return False
-    for fa, ga, fb, gb in (
-        (pa[0], pa[1:], pb[0], pb[1:]),
-        (pa[-1], pa[:-1], pb[-1], pb[:-1]),
-    ):
-        # A family name may differ in spelling (Moon/Mun, Choe/Choi) only
-        # when it is one syllable; longer pieces here are given names.
+    orders = [(pa[-1], pa[:-1], pb[-1], pb[:-1], False)]
+    # Family name first only for East Asian names: a known family name, or a
+    # hyphenated given name ("Seok-yuek"). Otherwise "Donald Trump" and
+    # "Donald Tusk" would pass as one "Donald" with two given names.
+    if _family_first(pa) and _family_first(pb):
+        orders.insert(0, (pa[0], pa[1:], pb[0], pb[1:], True))
+    for fa, ga, fb, gb, east_asian in orders:
+        # A family name may differ in spelling (Moon/Mun, Choe/Choi) only in
+        # East Asian order and when it is one syllable (Trump is not Tusk).
         if compact(fa) != compact(fb) and not (
-            "-" not in fa + fb and len(phonetic(fa)) == 1 and phonetic(fa) == phonetic(fb)
+            east_asian and "-" not in fa + fb and len(phonetic(fa)) == 1 and phonetic(fa) == phonetic(fb)
         ):
             continue
         given_a, given_b = compact("".join(ga)), compact("".join(gb))
