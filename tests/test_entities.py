@@ -77,6 +77,96 @@ def test_it_links_a_shared_surname_to_the_dominant_bearer() -> None:
     assert ids["Clinton"] == ids["Hillary Clinton"] != ids["Bill Clinton"]
 
 
+def test_it_spells_acronyms_from_initials() -> None:
+    assert "NATO" in names.initials("North Atlantic Treaty Organization")
+    assert "ROK" in names.initials("Republic of Korea")
+    assert names.is_acronym("U.S.") and names.is_acronym("KIDA") and not names.is_acronym("Korea")
+
+
+def test_it_merges_without_the_parser_and_keeps_offsets() -> None:
+    text = "Talks\n\nThe North Atlantic Treaty Organization met. NATO's chief spoke."
+    raw = [mention(0, text, "The North Atlantic Treaty Organization", "ORG"), mention(0, text, "NATO's", "ORG")]
+    entities, linked = merge(text, raw, gaz_mod.load())
+    assert len(entities) == 1 and entities[0]["name"] == "North Atlantic Treaty Organization"
+    assert [text[m.start:m.end] for m, _ in linked] == ["North Atlantic Treaty Organization", "NATO"]
+
+
+# -- through the pipeline ----------------------------------------------------
+
+@pytest.fixture(scope="module")
+def korea() -> Doc:
+    return run(
+        "Yoon Seok-yuek meets Biden\n\n"
+        "South Korean President Yoon Seok-yuek met U.S. President Joe Biden on Tuesday. "
+        "Yoon's aides said the Republic of Korea (ROK) would deepen ties with the United States. "
+        '"We will not back down," Yoon Seok-yoon said. The North Atlantic Treaty Organization welcomed the talks, '
+        "according to NATO. Kim Jong Un's sister Kim Yo Jong said North Korea would respond. "
+        "The US and South Korea held drills."
+    )
+
+
+def test_it_writes_entity_ids_on_every_mention(korea: Doc) -> None:
+    ids = {e["id"] for e in korea.entities}
+    assert korea.layer("entities") and all(m["entity"] in ids for m in korea.layer("entities"))
+    for m in korea.layer("entities"):
+        assert korea.text[m.start:m.end].strip() == korea.text[m.start:m.end]
+    counts = [e["mentions"] for e in korea.entities]
+    assert counts == sorted(counts, reverse=True)
+    assert [e["id"] for e in korea.entities] == [f"e{i + 1}" for i in range(len(korea.entities))]
+
+
+def test_it_merges_us_spellings(korea: Doc) -> None:
+    assert entity_of(korea, "U.S.")["id"] == entity_of(korea, "United States")["id"] == entity_of(korea, "US")["id"]
+    assert entity_of(korea, "US")["name"] == "United States"
+
+
+def test_it_merges_possessives_and_surnames(korea: Doc) -> None:
+    yoon = entity_of(korea, "Yoon Seok-yuek")
+    assert entity_of(korea, "Yoon")["id"] == yoon["id"]  # "Yoon's aides"
+    assert entity_of(korea, "Biden")["id"] == entity_of(korea, "Joe Biden")["id"]
+
+
+def test_it_merges_acronyms_and_expansions(korea: Doc) -> None:
+    assert entity_of(korea, "NATO")["id"] == entity_of(korea, "North Atlantic Treaty Organization")["id"]
+    assert entity_of(korea, "ROK")["id"] == entity_of(korea, "Republic of Korea")["id"] == entity_of(korea, "South Korea")["id"]
+
+
+def test_it_flags_one_person_under_several_spellings(korea: Doc) -> None:
+    yoon = entity_of(korea, "Yoon Seok-yuek")
+    assert entity_of(korea, "Yoon Seok-yoon")["id"] == yoon["id"]
+    assert yoon["spelling_flag"] is True
+    assert set(yoon["spelling_variants"]) == {"Yoon Seok-yuek", "Yoon Seok-yoon"}
+    assert yoon["name"] == "Yoon Suk Yeol"  # the gazetteer's canonical form
+    assert entity_of(korea, "Joe Biden")["spelling_flag"] is False
+
+
+def test_it_keeps_north_and_south_korea_and_the_two_kims_apart(korea: Doc) -> None:
+    assert entity_of(korea, "North Korea")["id"] != entity_of(korea, "South Korea")["id"]
+    assert entity_of(korea, "Kim Jong Un")["id"] != entity_of(korea, "Kim Yo Jong")["id"]
+
+
+def test_it_leaves_a_surname_shared_by_two_people_ambiguous() -> None:
+    doc = run(
+        "Reshuffle\n\nForeign Minister Park Jin met Health Minister Park Min-soo on Monday in Seoul. "
+        "Both men spoke to reporters. "
+        "Officials were pleased. Later, Park said the ministry would publish its plan."
+    )
+    ent = entity_of(doc, "Park")
+    assert ent.get("ambiguous") is True
+    both = {entity_of(doc, "Park Jin")["id"], entity_of(doc, "Park Min-soo")["id"]}
+    assert ent["id"] not in both and set(ent["candidates"]) == both
+    assert entity_of(doc, "Park Jin")["id"] != entity_of(doc, "Park Min-soo")["id"]
+
+
+def test_it_links_a_shared_surname_to_the_only_recent_bearer() -> None:
+    doc = run(
+        "Clintons\n\nBill Clinton spoke in Denver. The crowd cheered for an hour. "
+        "Hillary Clinton spoke in Ohio on Friday. Clinton said the race was close."
+    )
+    assert entity_of(doc, "Clinton")["id"] == entity_of(doc, "Hillary Clinton")["id"]
+    assert entity_of(doc, "Bill Clinton")["id"] != entity_of(doc, "Hillary Clinton")["id"]
+
+
 def test_it_catches_gazetteer_names_the_tagger_missed() -> None:
     text = "Talks\n\nOfficials from the U.S. and NATO met."
     entities, linked = merge(text, [], gaz_mod.load())
