@@ -66,10 +66,11 @@ def test_it_adds_pasted_text_verbatim(team) -> None:
     [
         ("report.pdf", b"%PDF-1.4 binary", "unknown file type"),
         ("empty.txt", b"   \n", "the file is empty"),
-        ("broken.warc.gz", gzip.compress(b"WARC/1.0\r\nWARC-Type: response\r\n" * 50)[:60], "broken.warc.gz"),
+        ("broken.warc.gz", gzip.compress(b"WARC/1.0\r\nWARC-Type: response\r\n" * 50, mtime=0)[:60], "broken.warc.gz"),
         ("binary.txt", bytes(range(256)) * 20, "binary.txt"),
         ("nothing.html", b"<html><body><nav>Home</nav></body></html>", "nothing.html"),
     ],
+    ids=["unknown-type", "empty", "truncated-gzip", "binary", "no-article-text"],
 )
 def test_it_explains_a_bad_upload_without_a_server_error(team, name: str, data: bytes, message: str) -> None:
     from slant.store.models import Article

@@ -109,6 +109,16 @@ def test_it_answers_as_the_spec_says(case, api_token_header) -> None:  # type: i
 
 @pytest.fixture
 def api_token_header(team):  # type: ignore[no-untyped-def]
+    from django.core import signals
+    from django.db import close_old_connections
+
     from slant.web.accounts.models import ApiToken
 
-    return {"Authorization": f"Bearer {ApiToken.issue(team['users']['owner'])}"}
+    # Schemathesis calls the WSGI app directly, whose request signals would
+    # close the test's database connection (and its transaction) as Django's
+    # own test client takes care to avoid.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield {"Authorization": f"Bearer {ApiToken.issue(team['users']['owner'])}"}
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
