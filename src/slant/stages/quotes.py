@@ -91,7 +91,7 @@ _FORMS = {
 }
 SPEECH: dict[str, str] = {form: lemma for lemma, forms in _FORMS.items() for form in forms.split()}
 # Verbs that may cue a direct quote but rarely take a "that" clause we want.
-_DIRECT_ONLY = frozenset({"continue", "quip", "joke", "post", "tweet", "ask", "reply", "respond", "comment"})
+_DIRECT_ONLY = frozenset({"continue", "quip", "joke", "post", "tweet", "reply", "respond", "comment"})
 
 PRONOUNS = frozenset({"he", "she", "him", "her"})
 ROLES = frozenset({
@@ -346,6 +346,15 @@ class Quotes:
             ts = offset + tok.idx
             if qs <= ts < qe or SPEECH.get(tok.text.lower()) is None or tok.pos_ not in ("VERB", "AUX", "NOUN"):
                 continue
+            # A verb with a complement clause of its own, away from the
+            # quote, reports something else ('called it “crazy” and said the
+            # party would lose').
+            comp = next((c for c in tok.children if c.dep_ == "ccomp"), None)
+            if comp is not None:
+                cs = offset + comp.left_edge.idx
+                ce = offset + comp.right_edge.idx + len(comp.right_edge.text)
+                if cs > ts and (ce <= qs or cs >= qe):
+                    continue
             distance = ts - qe if ts >= qe else qs - ts + 1  # after the quote wins a tie
             subj = _subject(tok)
             if subj is not None and qs <= offset + subj.idx < qe:
