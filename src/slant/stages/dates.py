@@ -53,7 +53,7 @@ _VAGUE = (
 # Phrases we look for ourselves, on top of spaCy's DATE entities.
 _OWN = re.compile(
     r"\b(?:"
-    r"not long ago|a (?:short )?while ago|some time ago|in recent (?:years|months|weeks|days)|"
+    r"not long ago|a (?:short )?while ago|some time ago|in recent (?:years|months|weeks|days)|recently|"
     r"(?:earlier|later) (?:this|that|last) (?:week|month|year)|"
     r"(?:last|next|this|past) (?:week|month|year|" + _WEEKDAY + r")|"
     r"yesterday|today|tomorrow|tonight|"
