@@ -89,6 +89,12 @@ TEMPLATES = [
     }
 ]
 
+# PostgreSQL: keep connections open between requests (opening one costs more
+# than a small page); SQLite connections are cheap and stay per request.
+if not DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["CONN_MAX_AGE"] = conf.env_int("SLANT_DB_CONN_MAX_AGE", 60, minimum=0)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
 # Argon2 first: new passwords are hashed with it; the others only let old
 # hashes be checked (and upgraded on the next login).
 PASSWORD_HASHERS = [

@@ -6,12 +6,14 @@ SHA-256 of the whole token is kept, so a leaked database holds no usable token.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 def _digest(token: str) -> str:
@@ -47,4 +49,9 @@ class ApiToken(models.Model):
             return None
         if not row.user.is_active:
             return None
+        # Record use at most once a minute: a write per request would queue
+        # every API call behind SQLite's single writer.
+        now = timezone.now()
+        if row.last_used_at is None or now - row.last_used_at > dt.timedelta(minutes=1):
+            cls.objects.filter(pk=row.pk).update(last_used_at=now)
         return row.user
