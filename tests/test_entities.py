@@ -213,3 +213,24 @@ def test_eval_gate_merge_pairwise_f1_on_our_trap_articles() -> None:
     # Measured 1.000 / 0.964 (BENCHMARKS.md); floors leave room for the tagger's noise only.
     assert result["precision"] >= 0.97, result["errors"]
     assert result["recall"] >= 0.92, result["errors"]
+
+
+def test_it_handles_an_article_without_names() -> None:
+    doc = Pipeline(STAGES + ["quotes", "dates"])(
+        Doc(Article(text="Weather\n\nit rained all day and then it stopped.", title="Weather", language="en"))
+    )
+    assert doc.entities == [] and doc.layer("entities") == [] and "quotes" in doc.layers
+
+
+def test_it_merges_a_long_article_quickly_enough_to_finish() -> None:
+    # 3,000 mentions of a few names: the pairwise rules work on distinct forms.
+    text = "Long\n\n" + " ".join("Kim Jong Un met Yoon Suk Yeol and Kim said no." for _ in range(1000))
+    raw = []
+    pos = 0
+    for surface, label in [("Kim Jong Un", "PERSON"), ("Yoon Suk Yeol", "PERSON"), ("Kim", "PERSON")] * 1000:
+        pos = text.index(surface, pos)
+        raw.append((pos, pos + len(surface), label))
+        pos += len(surface)
+    entities, linked = merge(text, raw, gaz_mod.load(), [(0, len(text))])
+    assert len(linked) == 3000
+    assert entities[0]["name"] in ("Kim Jong Un", "Yoon Suk Yeol")

@@ -255,8 +255,13 @@ def merge(
                 join(i, i + 1)
 
     # Rule 5: spellings of one person, and names equal but for middle parts.
-    for x, i in enumerate(full_people):
-        for j in full_people[x + 1:]:
+    # One representative per written form: a long article repeats its names.
+    forms: dict[str, int] = {}
+    for i in full_people:
+        forms.setdefault(names.surface(mentions[i].text), i)
+    reps = list(forms.values())
+    for x, i in enumerate(reps):
+        for j in reps[x + 1:]:
             if uf.find(i) == uf.find(j):
                 continue
             a, b = mentions[i].text, mentions[j].text
@@ -268,6 +273,8 @@ def merge(
     ambiguous: dict[str, list[int]] = {}
     candidates_of: dict[int, set[int]] = {}
 
+    # How often each person is named before surnames are linked.
+    named = Counter(uf.find(j) for j in range(n))
     for i in surname_mentions:
         m = mentions[i]
         roots = {uf.find(j) for j in name_parts[names.compact(m.text)]}
@@ -277,18 +284,18 @@ def merge(
         else:
             here = _sentence_index(bounds, m.start)
             recent = set()
-            for r in roots:
-                last = max((mentions[j].start for j in range(n) if uf.find(j) == r and mentions[j].end <= m.start),
-                           default=None)
-                if last is not None and here - _sentence_index(bounds, last) <= 1:
-                    recent.add(r)
+            for j in range(i - 1, -1, -1):  # walk back over the last two sentences
+                if here - _sentence_index(bounds, mentions[j].start) > 1:
+                    break
+                if uf.find(j) in roots:
+                    recent.add(uf.find(j))
             if len(recent) == 1:
                 chosen = recent.pop()
             else:
                 # The article's main bearer of the name: named at least twice
                 # as often as any other ("Clinton" in a piece about Hillary
                 # Clinton that mentions Bill Clinton once).
-                sizes = sorted(((sum(1 for j in range(n) if uf.find(j) == r), r) for r in roots), reverse=True)
+                sizes = sorted(((named[r], r) for r in roots), reverse=True)
                 if sizes[0][0] >= 2 * sizes[1][0] and sizes[0][0] >= 2:
                     chosen = sizes[0][1]
         if chosen is not None:
