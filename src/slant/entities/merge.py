@@ -299,7 +299,9 @@ def merge(
                 if sizes[0][0] >= 2 * sizes[1][0] and sizes[0][0] >= 2:
                     chosen = sizes[0][1]
         if chosen is not None:
+            count = named[chosen]
             join(chosen, i)
+            named[uf.find(i)] = count + 1  # the root may have changed
         else:
             ambiguous.setdefault(names.compact(m.text), []).append(i)
             candidates_of[i] = roots
