@@ -56,6 +56,7 @@ MATRIX: dict[str, list[Case]] = {
         ("get", _c, _no_data, PAGE),
         ("post", _c, lambda ctx: {"username": "outsider", "role": "viewer"}, OWNER_POST),
     ],
+    "members_json": [("get", _c, _no_data, TWIN)],
     "add_article": [
         ("get", _c, _no_data, EDIT_PAGE),
         ("post", _c, lambda ctx: {"text": f"A pasted piece by {ctx['role']}\n\nIts body text."}, EDIT_POST),
@@ -111,6 +112,21 @@ def test_it_has_an_access_test_for_every_url() -> None:
     found = _names(get_resolver().url_patterns)
     assert found - declared == set(), "URL patterns without an access test: add them to MATRIX or PUBLIC"
     assert declared - found == set(), "access tests for URLs that no longer exist"
+
+
+# Pages that show data (not forms or downloads) and must each have a JSON twin named "<page>_json".
+PAGES_WITH_DATA = {"collection_list", "collection", "members", "jobs", "article", "search"}
+
+
+def test_it_gives_every_page_of_data_a_json_twin(team: dict, article_entry: Any) -> None:
+    found = _names(get_resolver().url_patterns)
+    assert {f"{name}_json" for name in PAGES_WITH_DATA} <= found
+    client = client_for(team["users"]["viewer"])
+    ctx = {"cid": team["collection"].pk, "aid": article_entry.article_id}
+    for name in PAGES_WITH_DATA:
+        args = {k: v for k, v in ctx.items() if k in MATRIX[name][0][1](ctx)}
+        twin = client.get(reverse(f"{name}_json", kwargs=args))
+        assert twin.status_code == 200 and twin["Content-Type"].startswith("application/json"), name
 
 
 def _request(client: Any, method: str, url: str, data: Any) -> Any:

@@ -107,3 +107,34 @@ def test_it_shows_the_status_while_queued(team) -> None:
     page = client_for(team["users"]["viewer"]).get(_url(entry)).content.decode()
     assert 'data-status="queued"' in page and "<mark" not in page
     assert client_for(team["users"]["viewer"]).get(_url(entry, ".json")).json()["status"] == "queued"
+
+
+def test_it_shows_stance_quotes_and_timeline_when_the_layers_exist(team) -> None:
+    """Later stages add entity stance, quotes and dates; the view shows whatever is there."""
+    from slant.article import Article
+    from slant.doc import Doc, Span
+    from slant.store.models import Analysis
+    from slant.web.jobs.models import Job
+    from slant.web.jobs.runner import pipeline_name
+    from slant.web.library.adding import add_articles
+
+    text = 'Bridge vote\n\nOn 3 March 2026 the mayor said "we will build it" and critics disagreed.'
+    [entry] = add_articles(team["collection"], [Article(text=text, title="Bridge vote")], user=team["users"]["owner"], origin="paste")
+    doc = Doc(Article(text=text, title="Bridge vote"))
+    mayor = text.index("the mayor") + 4
+    doc.entities = [{"id": "e1", "name": "The Mayor", "type": "PERSON", "aliases": ["mayor"], "mentions": 1,
+                     "stance": {"label": "negative", "score": 0.77}}]
+    doc.set_layer("entities", [Span(mayor, mayor + 5, label="PERSON", attrs={"entity": "e1"})])
+    q = text.index('"we')
+    doc.set_layer("quotes", [Span(q, text.index("it\"") + 3, attrs={"speaker": "e1", "cue": "said", "source": None})])
+    d = text.index("3 March 2026")
+    doc.set_layer("dates", [Span(d, d + len("3 March 2026"), attrs={"value": "2026-03-03"})])
+    Analysis.objects.create(article=entry.article, pipeline=pipeline_name(), data=doc.to_dict())
+    Job.objects.filter(article=entry.article).update(status="done")
+    page = client_for(team["users"]["viewer"]).get(_url(entry)).content.decode()
+    entities = re.search(r'<h2 id="entities-h">.*?</section>', page, re.S).group(0)
+    assert "The Mayor" in entities and "negative (0.77)" in entities
+    quotes = re.search(r'<h2 id="quotes-h">.*?</section>', page, re.S).group(0)
+    assert "&quot;we will build it&quot;" in quotes and "The Mayor" in quotes
+    timeline = re.search(r'<h2 id="timeline-h">.*?</section>', page, re.S).group(0)
+    assert '<time datetime="2026-03-03">' in timeline and "3 March 2026" in timeline

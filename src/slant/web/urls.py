@@ -66,6 +66,7 @@ urlpatterns = [
     path("collections/<id:cid>/", library.collection, name="collection"),
     path("collections/<id:cid>.json", library.collection_json, name="collection_json"),
     path("collections/<id:cid>/members/", library.members, name="members"),
+    path("collections/<id:cid>/members.json", library.members_json, name="members_json"),
     path("collections/<id:cid>/add/", library.add_article, name="add_article"),
     path("collections/<id:cid>/jobs/", jobs.jobs, name="jobs"),
     path("collections/<id:cid>/jobs.json", jobs.jobs_json, name="jobs_json"),

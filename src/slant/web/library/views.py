@@ -112,6 +112,13 @@ def members(request: HttpRequest, cid: int) -> HttpResponse:
     })
 
 
+def members_json(request: HttpRequest, cid: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return json_response({"error": "authentication required"}, 401)
+    member = access.membership(request.user, cid)
+    return json_response({"collection": cid, "role": member.role, "members": collection_data(member)["members"]})
+
+
 def _change_member(request: HttpRequest, collection: Collection, username: str, role: str) -> None:
     user = get_user_model().objects.filter(username=username).first()
     if user is None:

@@ -67,6 +67,19 @@ def _entity_panel(analysis: dict[str, Any]) -> list[dict[str, Any]]:
             for (n, t), c in sorted(grouped.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
+def _quotes(analysis: dict[str, Any]) -> list[dict[str, Any]]:
+    """Quotes with their speaker's name (speakers are entity ids in the contract)."""
+    text = analysis["article"]["text"]
+    names = {e.get("id"): e.get("name") for e in analysis.get("entities") or []}
+    out = []
+    for q in analysis.get("layers", {}).get("quotes", []):
+        speaker = q.get("speaker") or (q.get("attrs") or {}).get("speaker")
+        if not speaker and q.get("speaker_start") is not None and q.get("speaker_end") is not None:
+            speaker = text[q["speaker_start"]:q["speaker_end"]]
+        out.append({**q, "text": text[q["start"]:q["end"]], "speaker": names.get(speaker, speaker)})
+    return out
+
+
 def article(request: HttpRequest, cid: int, aid: str) -> HttpResponse:
     _login_404(request)
     entry, member = access.entry(request.user, cid, aid)
@@ -89,7 +102,7 @@ def article(request: HttpRequest, cid: int, aid: str) -> HttpResponse:
             "all_techniques": [(l, display_name(l)) for l in sorted(TECHNIQUES)],
             "span_rows": [{**s, "text": text[s["start"]:s["end"]], "name": display_name(s["label"] or "")} for s in data["persuasion_corrected"]],
             "entities": _entity_panel(analysis),
-            "quotes": [{**q, "text": text[q["start"]:q["end"]]} for q in analysis.get("layers", {}).get("quotes", [])],
+            "quotes": _quotes(analysis),
             "dates": sorted(
                 ({**d, "text": text[d["start"]:d["end"]]} for d in analysis.get("layers", {}).get("dates", [])),
                 key=lambda d: str(d.get("value") or ""),
