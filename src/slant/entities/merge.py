@@ -153,8 +153,7 @@ def _add_missed(text: str, mentions: list[Mention]) -> list[Mention]:
     return sorted(mentions + added, key=lambda m: (m.start, m.end))
 
 
-def _sentence_index(bounds: Sequence[tuple[int, int]], pos: int) -> int:
-    starts = [s for s, _ in bounds]
+def _sentence_index(starts: Sequence[int], pos: int) -> int:
     return max(0, bisect.bisect_right(starts, pos) - 1)
 
 
@@ -168,13 +167,14 @@ def merge(
     mentions = _add_missed(text, clean_mentions(text, raw, gazetteer))
     n = len(mentions)
     uf = _Union(n)
-    bounds = list(sentences) or [(0, len(text))]
+    bounds = [s for s, _ in sentences] or [0]  # sentence starts
 
     # Rule 2: gazetteer links.
     for m in mentions:
-        single = len(names.split_person(m.text)) == 1
-        if m.label == PERSON and single:
-            continue  # surnames are rule 6's business
+        if m.label == PERSON and len(names.split_person(m.text)) == 1:
+            # Exact aliases only ("MBS"); surnames are rule 6's business.
+            m.gaz = gazetteer.lookup(m.text)
+            continue
         m.gaz = gazetteer.lookup(m.text, person=m.label in (PERSON, "WORK_OF_ART", "ORG"))
     gaz_ids: dict[int, set[int]] = {}
 
