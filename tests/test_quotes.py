@@ -91,6 +91,13 @@ def test_it_names_the_outlet_as_the_source(doc: Doc) -> None:
     assert "Rodong Sinmun" in source["name"]
 
 
+def test_it_keeps_an_unattributed_quote_with_null_speaker() -> None:
+    text = 'Notes\n\nThe crowd chanted. "Nobody will ever divide this country again," the banner read.'
+    doc = Pipeline(STAGES)(Doc(Article(text=text, title="Notes", language="en")))
+    [q] = [q for q in doc.layer("quotes") if doc.text[q.start:q.end].startswith('"Nobody')]
+    assert q["speaker"] is None and q["cue"] is None and q["source"] is None
+
+
 def test_it_pairs_curly_quotes_and_quotes_running_over_paragraphs() -> None:
     text = "T\n\n“First paragraph of a long quote goes on\n“and it ends here,” he said. ‘Single quoted words are a quote too,’ she said."
     spans = [text[s:e] for s, e, _ in paired_quotes(text)]
@@ -101,6 +108,7 @@ def test_it_pairs_curly_quotes_and_quotes_running_over_paragraphs() -> None:
 
 def test_every_quote_offset_points_into_the_text(doc: Doc) -> None:
     for q in doc.layer("quotes"):
+        assert {"kind", "speaker", "cue", "source"} <= set(q.attrs)
         assert 0 <= q.start < q.end <= len(doc.text)
         for a, b in (("speaker_start", "speaker_end"), ("cue_start", "cue_end")):
             if q.get(a) is not None:

@@ -327,9 +327,9 @@ class Quotes:
             else:
                 if len(text[qs:qe].split()) < _MIN_UNATTRIBUTED_WORDS:
                     continue  # a title or scare quotes, not somebody's words
+                attrs.update(speaker=None, cue=None, source=None)
             if not _looks_like_words(text[qs:qe]):
                 continue
-                attrs.update(speaker=None, cue=None, source=None)
             if nested:
                 attrs["nested"] = [list(n) for n in nested]
             span = Span(qs, qe, attrs=attrs)
