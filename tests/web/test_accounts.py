@@ -104,3 +104,30 @@ def test_it_creates_and_revokes_tokens_on_the_tokens_page(team) -> None:
     assert api.get("/api/collections").status_code == 200
     client.post("/accounts/tokens/", {"revoke": token.split("_")[1]})
     assert api.get("/api/collections").status_code == 401
+
+
+@pytest.mark.slow
+def test_it_adds_a_user_and_prints_a_token_through_the_cli(tmp_path) -> None:
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SLANT_DATA_DIR": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    cli = [sys.executable, "-c", "from slant.cli import main; main()"]
+    added = subprocess.run([*cli, "user", "add", "fay", "--password-stdin"], input=PASSWORD + "\n", text=True,
+                           env=env, capture_output=True, timeout=120)
+    assert added.returncode == 0, added.stderr
+    made = subprocess.run([*cli, "token", "create", "fay"], text=True, env=env, capture_output=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    token = made.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"slant_[0-9a-f]{12}_[\w-]{40,}", token)
+    with sqlite3.connect(tmp_path / "slant.sqlite3") as con:
+        [(password,)] = con.execute("SELECT password FROM auth_user WHERE username = 'fay'").fetchall()
+        [(digest,)] = con.execute("SELECT digest FROM accounts_apitoken").fetchall()
+    assert password.startswith("argon2$") and token not in digest
+    refused = subprocess.run([*cli, "user", "add", "fay", "--password-stdin"], input=PASSWORD + "\n", text=True,
+                             env=env, capture_output=True, timeout=120)
+    assert refused.returncode != 0 and "exists already" in refused.stderr + refused.stdout

@@ -52,16 +52,31 @@ def token_create(name: str) -> str:
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, threads: int = 8) -> None:
-    """Run the web server (waitress) and ``workers`` analysis worker processes until stopped."""
+    """Run the web server (waitress) and ``workers`` analysis worker processes until stopped.
+
+    A worker that dies is started again; its job is retried once its lease runs out.
+    """
     _setup()
+    import threading
+
     import waitress
 
     from slant.web.wsgi import application
 
-    procs = [
-        subprocess.Popen([sys.executable, "-m", "slant.web.jobs.worker"], env=os.environ.copy())
-        for _ in range(max(0, workers))
-    ]
+    def start() -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "slant.web.jobs.worker"], env=os.environ.copy())
+
+    procs = [start() for _ in range(max(0, workers))]
+    stopping = threading.Event()
+
+    def supervise() -> None:
+        while not stopping.wait(2.0):
+            for i, proc in enumerate(procs):
+                if proc.poll() is not None and not stopping.is_set():
+                    print(f"slant: analysis worker {proc.pid} exited ({proc.returncode}); starting another", file=sys.stderr, flush=True)
+                    procs[i] = start()
+
+    threading.Thread(target=supervise, daemon=True).start()
 
     def stop(*_: object) -> None:
         raise KeyboardInterrupt
@@ -73,6 +88,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, threads: 
     except KeyboardInterrupt:
         pass
     finally:
+        stopping.set()
         for proc in procs:
             proc.terminate()
         for proc in procs:
