@@ -104,6 +104,9 @@ def test_it_pairs_curly_quotes_and_quotes_running_over_paragraphs() -> None:
     assert spans[0] == "“First paragraph of a long quote goes on"
     assert spans[1] == "“and it ends here,”"
     assert spans[2] == "‘Single quoted words are a quote too,’"
+    blank_lines = 'T\n\n“A quote that opens and never closes\n\n“goes on here,” he said.\n\nSo "short\n\nEnd.'
+    spans = [blank_lines[s:e] for s, e, _ in paired_quotes(blank_lines)]
+    assert spans == ["“A quote that opens and never closes", "“goes on here,”"]  # '"short' is a stray mark
 
 
 def test_every_quote_offset_points_into_the_text(doc: Doc) -> None:

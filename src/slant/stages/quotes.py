@@ -144,8 +144,8 @@ def paired_quotes(text: str) -> list[tuple[int, int, list[tuple[int, int]]]]:
         if opened is not None:
             # Open at the paragraph's end: a quote running on when the next
             # paragraph reopens, else take it to the paragraph's end if long.
-            nxt = paragraphs[n + 1] if n + 1 < len(paragraphs) else None
-            reopens = nxt is not None and text[nxt[0]:nxt[1]].lstrip()[:1] in (_OPEN_D + '"')
+            following = next((text[a:b].lstrip() for a, b in paragraphs[n + 1:] if text[a:b].strip()), "")
+            reopens = following[:1] != "" and following[:1] in (_OPEN_D + '"')
             end = pe
             while end > opened and text[end - 1].isspace():
                 end -= 1
