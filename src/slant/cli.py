@@ -33,7 +33,7 @@ app = typer.Typer(
 # Sub-commands other parts of slant provide (web accounts, training).
 user_app = typer.Typer(help="Web app users.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
-train_app = typer.Typer(help="Train the shipped models (needs the [train] extra and ../shared/data).",
+train_app = typer.Typer(help="Train the shipped models (needs the \\[train] extra and ../shared/data).",
                         no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")

@@ -59,8 +59,9 @@ def setup(db_url: str | None = None, *, migrate: bool = True) -> str:
     """Configure Django for slant and migrate the database; return its alias.
 
     The first call configures Django (once per process). With ``db_url`` on
-    that first call, the URL becomes the default database. A later call with
-    another URL registers it under an alias of its own and migrates it.
+    that first call, the URL becomes the default database (unless Django was
+    configured already). Any other URL is registered under an alias of its
+    own and migrated.
     """
     global _READY
     with _LOCK:
@@ -83,10 +84,10 @@ def setup(db_url: str | None = None, *, migrate: bool = True) -> str:
                     os.environ.pop("SLANT_DB_URL", None)
                 else:
                     os.environ["SLANT_DB_URL"] = saved
+            # With Django configured before us (a test runner, the web app),
+            # db_url may not be the default; it then gets an alias below.
             if default_url:
                 _ALIASES[default_url] = "default"
-            if db_url:
-                _ALIASES[db_url] = "default"
             _READY = True
         alias = "default" if not db_url else _ALIASES.get(db_url) or _register(db_url)
         if migrate and alias not in _MIGRATED:
