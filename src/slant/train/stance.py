@@ -111,6 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--label-smoothing", type=float, default=0.0)
     ap.add_argument("--eval-every", type=int, default=250, help="steps between dev evaluations")
     ap.add_argument("--limit", type=int, default=0, help="use only the first N training targets (smoke runs)")
+    ap.add_argument("--cache", type=Path, default=None,
+                    help="keep the frozen blocks' outputs in this file and reuse them on the next run")
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads (1: on shared cores, OpenMP spinning makes 2 slower)")
     ap.add_argument("--seed", type=int, default=13)
@@ -132,9 +134,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     enc_devs = {k: encode(tokenizer, [(t.sentence, t.start, t.end) for t in v], net.marker_ids, args.max_len)
                 for k, v in devs.items()}
     t0 = time.time()
-    h_train = cache_bottom(net, enc_train)
-    h_devs = {k: cache_bottom(net, v) for k, v in enc_devs.items()}
-    log(f"cached the {args.frozen} frozen blocks in {time.time() - t0:.0f}s")
+    key = f"frozen={args.frozen} max_len={args.max_len} train={len(train)}"
+    cached = torch.load(args.cache) if args.cache and args.cache.is_file() else {}
+    if cached.get("key") == key:
+        h_train, h_devs = cached["train"], cached["devs"]
+        log(f"read the {args.frozen} frozen blocks' outputs from {args.cache}")
+    else:
+        h_train = cache_bottom(net, enc_train)
+        h_devs = {k: cache_bottom(net, v) for k, v in enc_devs.items()}
+        log(f"cached the {args.frozen} frozen blocks in {time.time() - t0:.0f}s")
+        if args.cache:
+            torch.save({"key": key, "train": h_train, "devs": h_devs}, args.cache)
 
     pos_train = [p for _, p in enc_train]
     y_train = [t.label for t in train]
