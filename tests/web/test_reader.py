@@ -138,3 +138,17 @@ def test_it_shows_stance_quotes_and_timeline_when_the_layers_exist(team) -> None
     assert "&quot;we will build it&quot;" in quotes and "The Mayor" in quotes
     timeline = re.search(r'<h2 id="timeline-h">.*?</section>', page, re.S).group(0)
     assert '<time datetime="2026-03-03">' in timeline and "3 March 2026" in timeline
+
+
+def test_it_never_links_a_script_url(team) -> None:
+    from slant.article import Article
+    from slant.web.library.adding import add_articles
+
+    [entry] = add_articles(team["collection"], [Article(text="T\n\nBody.", title="T", url="javascript:alert(1)")],
+                           user=team["users"]["owner"], origin="api")
+    page = client_for(team["users"]["viewer"]).get(_url(entry)).content.decode()
+    assert "javascript:" not in page
+    api = client_for(team["users"]["owner"]).post(
+        f"/api/collections/{team['collection'].pk}/articles", data=json.dumps({"text": "A\n\nB", "url": "javascript:alert(1)"}),
+        content_type="application/json")
+    assert api.status_code == 400

@@ -131,6 +131,8 @@ def collection_articles(request: HttpRequest, cid: int) -> HttpResponse:
                 return _error("send JSON with \"text\" or \"html\" (optional \"url\", \"title\"), or a multipart \"file\"", 400)
             text, html = _optional_str(data, "text"), _optional_str(data, "html")
             url, title = _optional_str(data, "url"), _optional_str(data, "title")
+            if url and not url.lower().startswith(("http://", "https://")):
+                return _error("\"url\" must be an http:// or https:// address", 400)
             if bool(text) == bool(html):
                 return _error("give exactly one of \"text\" or \"html\"", 400)
             if text:

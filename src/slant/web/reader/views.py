@@ -85,7 +85,12 @@ def article(request: HttpRequest, cid: int, aid: str) -> HttpResponse:
     entry, member = access.entry(request.user, cid, aid)
     data = article_data(entry)
     analysis = data["analysis"]
-    context: dict[str, Any] = {"entry": entry, "member": member, "data": data, "can_edit": member.can(Role.EDITOR)}
+    url = data["article"]["url"] or ""
+    context: dict[str, Any] = {
+        "entry": entry, "member": member, "data": data, "can_edit": member.can(Role.EDITOR),
+        # Only web addresses become links: a stored "javascript:" URL must never run.
+        "source_url": url if url.lower().startswith(("http://", "https://")) else None,
+    }
     if analysis:
         text = analysis["article"]["text"]
         shown = kept(data["persuasion_corrected"])
