@@ -213,7 +213,7 @@ def merge(
     ]
     name_parts: dict[str, list[int]] = {}
     for i in full_people:
-        parts = [p for p in names.split_person(mentions[i].text) if p.lower() not in names._SUFFIXES]
+        parts = [p for p in names.split_person(mentions[i].text) if p.lower() not in names.SUFFIXES]
         for part in {parts[0], parts[-1]}:
             name_parts.setdefault(names.compact(part), []).append(i)
     surname_mentions = [
@@ -332,14 +332,14 @@ def _is_person(m: Mention) -> bool:
 
 
 def _same_but_middle(a: str, b: str) -> bool:
-    pa = [p for p in names.split_person(a) if len(p) > 1 and p.lower() not in names._SUFFIXES]
-    pb = [p for p in names.split_person(b) if len(p) > 1 and p.lower() not in names._SUFFIXES]
+    pa = [p for p in names.split_person(a) if len(p) > 1 and p.lower() not in names.SUFFIXES]
+    pb = [p for p in names.split_person(b) if len(p) > 1 and p.lower() not in names.SUFFIXES]
     if len(pa) < 2 or len(pb) < 2:
         return False
     if len(pa) == len(pb):
         # Equal but for initials: "George W. Bush" / "George Bush".
         return [names.compact(p) for p in pa] == [names.compact(p) for p in pb] and names.compact(a) != names.compact(b)
-    if {p.lower() for p in names.split_person(a)} & names._SUFFIXES != {p.lower() for p in names.split_person(b)} & names._SUFFIXES:
+    if {p.lower() for p in names.split_person(a)} & names.SUFFIXES != {p.lower() for p in names.split_person(b)} & names.SUFFIXES:
         return False
     return names.compact(pa[0]) == names.compact(pb[0]) and names.compact(pa[-1]) == names.compact(pb[-1])
 

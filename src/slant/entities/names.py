@@ -18,6 +18,7 @@ import difflib
 import functools
 import re
 import unicodedata
+from typing import Sequence
 
 _LEADING_THE = re.compile(r"^(?:the|The|THE)\s+")
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
@@ -116,14 +117,14 @@ def _vowel_class(nucleus: str) -> str:
 
 
 @functools.lru_cache(maxsize=65536)
-def syllables(word: str) -> list[str]:
+def syllables(word: str) -> tuple[str, ...]:
     word = compact(word)
     parts = [p for p in _SYLLABLE.findall(word) if p]
     # A trailing consonant run ("john" -> "jo", "hn") belongs to the last syllable.
     if len(parts) > 1 and not any(ch in _VOWELS for ch in parts[-1]):
         last = parts.pop()
         parts[-1] += last
-    return parts
+    return tuple(parts)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -136,7 +137,7 @@ def phonetic(word: str) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
 
 # Common Korean, Chinese and Vietnamese family names in their usual
 # romanisations; a name starting with one is read family name first.
@@ -150,17 +151,17 @@ nguyen tran le pham hoang phan vu vo dang bui do ngo duong ly
 """.split())
 
 
-def _family_first(parts: list[str]) -> bool:
+def _family_first(parts: Sequence[str]) -> bool:
     return compact(parts[0]) in EAST_ASIAN_FAMILY or any("-" in p for p in parts[1:])
 
 
 @functools.lru_cache(maxsize=65536)
-def split_person(text: str) -> list[str]:
+def split_person(text: str) -> tuple[str, ...]:
     """Name parts as written, hyphenated parts kept together ("Seok-yuek")."""
-    return [p for p in re.split(r"\s+", strip_accents(surface(text)).replace(".", "").replace(",", " ")) if p]
+    return tuple(p for p in re.split(r"\s+", strip_accents(surface(text)).replace(".", "").replace(",", " ")) if p)
 
 
-def _given_key(parts: list[str], other: list[str]) -> tuple[tuple[str, str], ...]:
+def _given_key(parts: Sequence[str], other: Sequence[str]) -> tuple[tuple[str, str], ...]:
     """Phonetic key of given-name parts; syllables follow the writer's own
     hyphens and spaces when both names show the same number of pieces
     ("Jae-myung" vs "Jae-yong"), else the letters are re-syllabified."""
@@ -189,10 +190,10 @@ def same_person_spelling(a: str, b: str) -> bool:
     if compact(a) == compact(b):
         return True
     pa, pb = split_person(a), split_person(b)
-    if {p.lower() for p in pa} & _SUFFIXES != {p.lower() for p in pb} & _SUFFIXES:
+    if {p.lower() for p in pa} & SUFFIXES != {p.lower() for p in pb} & SUFFIXES:
         return False
-    pa = [p for p in pa if p.lower() not in _SUFFIXES]
-    pb = [p for p in pb if p.lower() not in _SUFFIXES]
+    pa = [p for p in pa if p.lower() not in SUFFIXES]
+    pb = [p for p in pb if p.lower() not in SUFFIXES]
     if len(pa) < 2 or len(pb) < 2:
         return False
     orders = [(pa[-1], pa[:-1], pb[-1], pb[:-1], False)]
