@@ -100,3 +100,11 @@ def test_a_strict_pipeline_raises_on_a_missing_model() -> None:
 
     with pytest.raises(ModelError):
         Pipeline(["test_missing_model"], strict=True)(Doc(Article(text="Some text")))
+
+
+def test_entity_mentions_never_cross_a_line_break() -> None:
+    text = "Talks with Biden\n\nSouth Korean officials met President Biden in Seoul on Monday to talk about trade."
+    doc = slant.analyze(text, stages=["language", "sentences", "entities"])
+    assert doc.layers["entities"], "expected some mentions"
+    for span in doc.layers["entities"]:
+        assert "\n" not in doc.span_text(span)

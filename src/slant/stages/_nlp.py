@@ -66,11 +66,11 @@ def sentence_bounds(doc: Doc) -> Iterator[tuple[int, int]]:
         for sent in sdoc.sents:  # type: ignore[attr-defined]
             start = offset + sent.start_char
             end = offset + sent.end_char
-            for piece_start, piece_end in _split_lines(text, start, end):
+            for piece_start, piece_end in split_lines(text, start, end):
                 yield piece_start, piece_end
 
 
-def _split_lines(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+def split_lines(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     pos = start
     while pos < end:
         nl = text.find("\n", pos, end)

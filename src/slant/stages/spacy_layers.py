@@ -23,20 +23,26 @@ class Entities:
             for ent in sdoc.ents:  # type: ignore[attr-defined]
                 if ent.label_ not in ENTITY_LABELS:
                     continue
-                start, end = offset + ent.start_char, offset + ent.end_char
-                # Trim a possessive and stray punctuation so the span is the name.
-                text = doc.text[start:end]
-                for suffix in ("'s", "’s", "'", "’"):
-                    if text.endswith(suffix) and len(text) > len(suffix):
-                        end -= len(suffix)
-                        text = text[: -len(suffix)]
-                        break
-                while end > start and not doc.text[end - 1].isalnum() and doc.text[end - 1] not in ".)":
-                    end -= 1
-                if end > start:
-                    spans.append(Span(start, end, ent.label_))
+                # A mention never crosses a line break: the tagger sometimes
+                # runs a title into the body ("Biden\n\nSouth Korean").
+                for start, end in _nlp.split_lines(doc.text, offset + ent.start_char, offset + ent.end_char):
+                    span = _trim(doc.text, start, end, ent.label_)
+                    if span is not None:
+                        spans.append(span)
         doc.set_layer("entities", spans)
         return doc
+
+
+def _trim(text: str, start: int, end: int, label: str) -> Span | None:
+    """The mention without a possessive or stray trailing punctuation."""
+    piece = text[start:end]
+    for suffix in ("'s", "’s", "'", "’"):
+        if piece.endswith(suffix) and len(piece) > len(suffix):
+            end -= len(suffix)
+            break
+    while end > start and not text[end - 1].isalnum() and text[end - 1] not in ".)":
+        end -= 1
+    return Span(start, end, label) if end > start else None
 
 
 @register("sentences", needs=("language",), adds=("sentences",), languages={"en"},
