@@ -121,9 +121,7 @@ def collection_articles(request: HttpRequest, cid: int) -> HttpResponse:
             upload = request.FILES.get("file")
             if upload is None:
                 return _error("send the article as a multipart field named \"file\"", 400)
-            if upload.size > adding.settings.SLANT_MAX_UPLOAD_BYTES:
-                raise InputError(upload.name or "file", f"the file is over the limit of {adding.settings.SLANT_MAX_UPLOAD_BYTES} bytes")
-            articles, errors = adding.read_bytes(upload.read(), upload.name or "upload")
+            articles, errors = adding.read_upload(upload)
             origin = "upload"
         else:
             data = _json_body(request)

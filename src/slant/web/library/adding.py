@@ -87,6 +87,15 @@ def read_bytes(data: bytes, filename: str) -> tuple[list[Article], list[str]]:
     return articles, errors
 
 
+def read_upload(upload: object) -> tuple[list[Article], list[str]]:
+    """Articles from an uploaded file (Django's UploadedFile), refusing one over the limit unread."""
+    name = getattr(upload, "name", None) or "upload"
+    size = int(getattr(upload, "size", 0) or 0)
+    if size > settings.SLANT_MAX_UPLOAD_BYTES:
+        raise InputError(name, f"the file is {size} bytes, over the limit of {settings.SLANT_MAX_UPLOAD_BYTES}")
+    return read_bytes(upload.read(), name)  # type: ignore[attr-defined]
+
+
 def text_article(text: str, *, title: str | None = None, url: str | None = None) -> Article:
     from slant.sources import article_from_text
 

@@ -137,16 +137,13 @@ def _change_member(request: HttpRequest, collection: Collection, username: str, 
         messages.success(request, f"{username} is now {role}.")
 
 
-def add_from_form(request: HttpRequest, member: Membership, form: AddArticleForm, origin_hint: str = "") -> adding.Added:
-    """Shared by the page and the API: read whatever was given, add what was readable."""
+def add_from_form(request: HttpRequest, member: Membership, form: AddArticleForm) -> adding.Added:
+    """Read whatever the form was given (file, text or URL) and add what was readable."""
     result = adding.Added()
     data = form.cleaned_data
     try:
         if data.get("file"):
-            upload = data["file"]
-            if upload.size > adding.settings.SLANT_MAX_UPLOAD_BYTES:
-                raise InputError(upload.name, f"the file is {upload.size} bytes, over the limit of {adding.settings.SLANT_MAX_UPLOAD_BYTES}")
-            articles, errors = adding.read_bytes(upload.read(), upload.name)
+            articles, errors = adding.read_upload(data["file"])
             origin = "upload"
         elif data.get("text"):
             articles, errors, origin = [adding.text_article(data["text"])], [], "paste"
@@ -157,7 +154,7 @@ def add_from_form(request: HttpRequest, member: Membership, form: AddArticleForm
         result.errors.append(str(exc))
         return result
     result.errors.extend(errors)
-    result.entries = adding.add_articles(member.collection, articles, user=request.user, origin=origin_hint or origin)
+    result.entries = adding.add_articles(member.collection, articles, user=request.user, origin=origin)
     return result
 
 
