@@ -147,6 +147,7 @@ WORKER = textwrap.dedent('''
             if not os.path.exists(marker):
                 open(marker, "w").write(str(os.getpid()))
                 time.sleep(120)  # killed here
+            time.sleep(float(os.environ.get("SLANT_TEST_SLEEP", "0")))
             with open(os.environ["SLANT_TEST_DONE"], "a") as log:
                 log.write(f"{os.getpid()}\\n")
             doc.set_layer("slow", [])
@@ -161,7 +162,9 @@ WORKER = textwrap.dedent('''
         from slant.web.library.adding import add_articles
         from slant.web.library.views import create_collection
         user = get_user_model().objects.create_user("w", password="x")
-        add_articles(create_collection(user, "c"), [article_from_text("Title\\n\\nBody.")], user=user, origin="paste")
+        count = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+        texts = ["Title\\n\\nBody."] + [f"Title {i}\\n\\nBody {i}." for i in range(1, count)]
+        add_articles(create_collection(user, "c"), [article_from_text(t) for t in texts], user=user, origin="paste")
     else:
         from slant.web.jobs.worker import main
         main(sys.argv[2:])
@@ -202,3 +205,73 @@ def test_it_retries_the_job_of_a_worker_killed_mid_job(tmp_path: Path) -> None:
         assert con.execute("SELECT status, attempts, error FROM jobs_job").fetchall() == [("done", 2, "")]
         assert con.execute("SELECT COUNT(*) FROM store_analysis").fetchone() == (1,)
     assert len((tmp_path / "done").read_text().split()) == 1  # ran to the end exactly once
+
+
+@pytest.mark.slow
+def test_it_gives_each_job_to_one_of_several_racing_workers(tmp_path: Path) -> None:
+    """Three worker processes drain twelve jobs from one SQLite file: each job runs once."""
+    script = tmp_path / "worker.py"
+    script.write_text(WORKER)
+    db = tmp_path / "jobs.sqlite3"
+    (tmp_path / "started").write_text("no sleeping")  # the slow stage runs straight through
+    env = {
+        **os.environ, "SLANT_DB_URL": f"sqlite:///{db}", "SLANT_DATA_DIR": str(tmp_path), "SLANT_WEB_STAGES": "test_slow",
+        "SLANT_TEST_MARKER": str(tmp_path / "started"), "SLANT_TEST_DONE": str(tmp_path / "done"),
+        "SLANT_TEST_SLEEP": "0.4",  # long enough that the workers overlap
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    subprocess.run([sys.executable, str(script), "seed", "12"], env=env, check=True, timeout=120)
+    workers = [subprocess.Popen([sys.executable, str(script), "work", "--once"], env=env) for _ in range(3)]
+    for worker in workers:
+        assert worker.wait(timeout=180) == 0
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT status, attempts, COUNT(*) FROM jobs_job GROUP BY status, attempts").fetchall() == [("done", 1, 12)]
+        assert con.execute("SELECT COUNT(*) FROM store_analysis").fetchone() == (12,)
+    runs = (tmp_path / "done").read_text().split()
+    assert len(runs) == 12
+    assert len(set(runs)) >= 2, "only one worker got jobs: the race was not exercised"
+
+
+def test_it_claims_each_job_once_across_database_connections(transactional_db) -> None:
+    """Four threads, each with its own database connection, race to claim twelve jobs.
+
+    On PostgreSQL this exercises SELECT ... FOR UPDATE SKIP LOCKED; SQLite's
+    in-memory test database cannot take concurrent writers, so there the
+    process race above covers the compare-and-set claim.
+    """
+    import threading
+
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from slant.web.jobs.models import Job
+    from slant.web.jobs.runner import _finish, claim_one
+    from slant.web.library.adding import add_articles
+    from slant.web.library.views import create_collection
+
+    if connection.vendor == "sqlite":
+        pytest.skip("needs a database that takes concurrent writers (run with DATABASE_URL=postgresql://...)")
+    user = get_user_model().objects.create_user("racer", password="x")
+    add_articles(create_collection(user, "race"), [article_from_text(f"T{i}\n\nBody {i}.") for i in range(12)], user=user, origin="paste")
+    claimed: list[int] = []
+    lock = threading.Lock()
+
+    def drain(name: str) -> None:
+        from django.db import connection as own
+
+        try:
+            while (job := claim_one(name)) is not None:
+                with lock:
+                    claimed.append(job.pk)
+                time.sleep(0.02)
+                _finish(job, "done")
+        finally:
+            own.close()
+
+    threads = [threading.Thread(target=drain, args=(f"t{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert sorted(claimed) == sorted(Job.objects.values_list("pk", flat=True))
+    assert set(Job.objects.values_list("status", "attempts")) == {("done", 1)}
