@@ -136,6 +136,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 if HTTPS:
+    if not conf.env_str("SLANT_SECRET_KEY"):
+        # Served to a team over HTTPS with the development key, sessions and
+        # reset links could be forged by anyone who has read our source.
+        raise conf.SettingError("SLANT_HTTPS=1 needs SLANT_SECRET_KEY set to a long random string")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

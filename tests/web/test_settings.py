@@ -19,7 +19,7 @@ def _settings(env: dict[str, str], expr: str) -> subprocess.CompletedProcess:
 def test_it_uses_secure_cookies_over_https() -> None:
     plain = _settings({}, "getattr(s, 'SESSION_COOKIE_SECURE', False), getattr(s, 'CSRF_COOKIE_SECURE', False)")
     assert plain.stdout.strip() == "(False, False)"
-    https = _settings({"SLANT_HTTPS": "1"}, "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_PROXY_SSL_HEADER, s.SECURE_HSTS_SECONDS > 0")
+    https = _settings({"SLANT_HTTPS": "1", "SLANT_SECRET_KEY": "k" * 50}, "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_PROXY_SSL_HEADER, s.SECURE_HSTS_SECONDS > 0")
     assert https.stdout.strip() == "(True, True, ('HTTP_X_FORWARDED_PROTO', 'https'), True)"
 
 
@@ -27,6 +27,7 @@ def test_it_uses_secure_cookies_over_https() -> None:
     ("env", "message"),
     [
         ({"SLANT_HTTPS": "maybe"}, "SLANT_HTTPS='maybe' is not a boolean"),
+        ({"SLANT_HTTPS": "1", "SLANT_SECRET_KEY": ""}, "SLANT_HTTPS=1 needs SLANT_SECRET_KEY"),
         ({"SLANT_EMAIL": "pigeon"}, "SLANT_EMAIL='pigeon' is not one of console, file, smtp"),
         ({"SLANT_MAX_UPLOAD_BYTES": "20MB"}, "SLANT_MAX_UPLOAD_BYTES='20MB' is not an integer"),
         ({"SLANT_JOB_LEASE_S": "soon"}, "SLANT_JOB_LEASE_S='soon' is not a number"),
