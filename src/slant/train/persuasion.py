@@ -221,7 +221,7 @@ def calibrate(args: argparse.Namespace) -> dict[str, Any]:
     # 1. piece threshold for SI.
     best = (-1.0, 0.5)
     si_table = {}
-    for t in [0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6]:
+    for t in [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5]:
         spans = {a.id: [(c[0], c[1]) for c in pred.candidates(sc, t)] for a, sc in zip(held, scored)}
         f = metrics.si_scores(spans, gold_si)["f1"]
         si_table[t] = round(f, 4)
