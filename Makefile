@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test test-fast train bench venv clean
+.PHONY: demo test test-fast train bench serve venv clean
 
 venv: $(STAMP)
 
@@ -26,8 +26,14 @@ demo: $(STAMP)
 	$(VENV)/bin/slant analyze examples/* --html demo-report.html
 	@echo "HTML report written to demo-report.html"
 
+# With SLANT_TEST_POSTGRES_URL set (.ci/run sets it), the store and web tests
+# run a second time against PostgreSQL.
 test: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadfile -q
+	@if [ -n "$$SLANT_TEST_POSTGRES_URL" ]; then \
+	  echo "== store and web tests against PostgreSQL"; \
+	  DATABASE_URL="$$SLANT_TEST_POSTGRES_URL" $(PY) -m pytest -n 2 --dist loadfile -q tests/web tests/test_store.py; \
+	fi
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadfile -q -m "not slow"
@@ -45,6 +51,9 @@ bench: $(STAMP)
 	$(PY) bench/quotes.py
 	$(PY) bench/throughput.py
 	$(PY) bench/web.py
+
+serve: $(STAMP)
+	$(VENV)/bin/slant serve
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache test-output demo-report.html
