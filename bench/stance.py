@@ -38,7 +38,8 @@ sys.path.insert(0, str(ROOT / "src"))
 from slant.stance import data, metrics  # noqa: E402
 from slant.stance.model import LABELS  # noqa: E402
 
-WOLVES = "Opening the borders would be inviting wolves into the house."
+WOLVES = "By opening the borders, Merkel is inviting wolves into the house."
+WOLVES_TARGET = "Merkel"
 
 
 def vader_predict(sentences: list[str]) -> list[int]:
@@ -101,6 +102,55 @@ def speed(clf: Any, targets: list[data.Target], repeats: int) -> dict[str, Any]:
     }
 
 
+def onnx_speed(clf: Any, targets: list[data.Target], threads: int) -> dict[str, Any]:
+    """The same network exported to ONNX and run by onnxruntime, same batches, for comparison."""
+    import tempfile
+
+    import numpy as np
+    import onnxruntime as ort
+    import torch
+
+    from slant.stance.encode import collate, encode
+
+    items = [(t.sentence, t.start, t.end) for t in targets]
+    encoded = encode(clf.tokenizer, items, clf.net.marker_ids, clf.max_len)
+    order = sorted(range(len(encoded)), key=lambda i: len(encoded[i][0]))
+    batches = [collate([encoded[i] for i in order[b : b + clf.batch_size]])
+               for b in range(0, len(order), clf.batch_size)]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = f"{tmp}/stance.onnx"
+        t0 = time.perf_counter()
+        first = batches[0]
+        torch.onnx.export(
+            clf.net, (first["input_ids"], first["attention_mask"], first["marker_pos"]), path,
+            input_names=["input_ids", "attention_mask", "marker_pos"], output_names=["logits"],
+            dynamic_axes={"input_ids": {0: "b", 1: "n"}, "attention_mask": {0: "b", 1: "n"},
+                          "marker_pos": {0: "b"}, "logits": {0: "b"}},
+            opset_version=17, dynamo=False,
+        )
+        export_s = time.perf_counter() - t0
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        t0 = time.perf_counter()
+        session = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
+        session_s = time.perf_counter() - t0
+        feeds = [{k: v.numpy() for k, v in b.items()} for b in batches]
+        session.run(None, feeds[0])
+        t0, c0 = time.perf_counter(), time.process_time()
+        ort_logits = [session.run(None, f)[0] for f in feeds]
+        ort_wall, ort_cpu = time.perf_counter() - t0, time.process_time() - c0
+        t0, c0 = time.perf_counter(), time.process_time()
+        with torch.inference_mode():
+            torch_logits = [clf.net(**b).numpy() for b in batches]
+        torch_wall, torch_cpu = time.perf_counter() - t0, time.process_time() - c0
+    diff = max(float(np.abs(a - b).max()) for a, b in zip(ort_logits, torch_logits))
+    n = len(items)
+    return {"export_s": round(export_s, 1), "session_load_s": round(session_s, 2),
+            "onnxruntime_mentions_per_cpu_s": round(n / ort_cpu, 1), "onnxruntime_mentions_per_s": round(n / ort_wall, 1),
+            "torch_mentions_per_cpu_s": round(n / torch_cpu, 1), "torch_mentions_per_s": round(n / torch_wall, 1),
+            "max_logit_diff": diff}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model", type=Path, default=None, help="weights folder (default: the shipped model)")
@@ -108,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--no-speed", action="store_true")
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--onnx", action="store_true", help="also time the network under onnxruntime")
     ap.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = ap.parse_args(argv)
 
@@ -136,11 +187,11 @@ def main(argv: list[str] | None = None) -> int:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     wolves_vader = SentimentIntensityAnalyzer().polarity_scores(WOLVES)["compound"]
-    start = WOLVES.index("the borders")
-    wolves_ours = clf.predict([(WOLVES, start, start + len("the borders"))])[0]
-    results["wolves"] = {"sentence": WOLVES, "vader_compound": wolves_vader,
-                         "ours_target_the_borders": dict(zip(LABELS, [round(p, 3) for p in wolves_ours]))}
-    print(f"'{WOLVES}': VADER compound {wolves_vader:+.3f}; ours toward 'the borders': "
+    start = WOLVES.index(WOLVES_TARGET)
+    wolves_ours = clf.predict([(WOLVES, start, start + len(WOLVES_TARGET))])[0]
+    results["wolves"] = {"sentence": WOLVES, "target": WOLVES_TARGET, "vader_compound": wolves_vader,
+                         "ours": dict(zip(LABELS, [round(p, 3) for p in wolves_ours]))}
+    print(f"'{WOLVES}': VADER compound {wolves_vader:+.3f}; ours toward {WOLVES_TARGET!r}: "
           + ", ".join(f"{k} {v:.2f}" for k, v in zip(LABELS, wolves_ours)))
     if not args.no_speed:
         results["speed"] = speed(clf, data.read("rw/test"), args.repeats)
@@ -150,6 +201,12 @@ def main(argv: list[str] | None = None) -> int:
               f"{s['article_entities']} entities): {s['ms_per_article_median']} ms wall, "
               f"{s['cpu_ms_per_article_median']} ms CPU (median of {args.repeats}); "
               f"model load {load_s:.1f}s; threads {args.threads}")
+    if args.onnx:
+        o = results["onnx"] = onnx_speed(clf, data.read("rw/test"), args.threads)
+        print(f"onnxruntime vs torch (rw/test, same batches): {o['onnxruntime_mentions_per_cpu_s']} vs "
+              f"{o['torch_mentions_per_cpu_s']} mentions per CPU-second ({o['onnxruntime_mentions_per_s']} vs "
+              f"{o['torch_mentions_per_s']} wall); export {o['export_s']}s, session load {o['session_load_s']}s, "
+              f"max logit difference {o['max_logit_diff']:.2e}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     return 0
