@@ -8,7 +8,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, Sequence
 
 import pytest
 
@@ -76,3 +76,25 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"{SHARED_DATA} is not here")
     return SHARED_DATA
+
+
+@pytest.fixture
+def temporary_stage() -> Iterator[Callable[..., str]]:
+    """Register test-only stages for one test: ``temporary_stage(name, fn, adds=(...), needs=())``.
+
+    ``fn`` is the stage callable (``Doc -> Doc``); it runs in this process
+    only (worker processes do not see it). The stages are removed afterwards.
+    """
+    from slant import pipeline
+
+    names: list[str] = []
+
+    def add(name: str, fn: Callable, *, adds: Sequence[str] = (), needs: Sequence[str] = ()) -> str:
+        pipeline.register(name, adds=adds, needs=needs)(lambda: fn)
+        names.append(name)
+        return name
+
+    yield add
+    for name in names:
+        pipeline._REGISTRY.pop(name, None)
+        pipeline._INSTANCES.pop(name, None)

@@ -9,11 +9,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-from slant import batch, pipeline, store
+from slant import batch, store
 from slant.article import Article
 from slant.doc import Doc
 from slant.errors import InputError
@@ -40,23 +39,16 @@ def _write(folder: Path, n: int) -> list[Path]:
 
 
 @pytest.fixture
-def exploding_stage() -> Iterator[str]:
-    """A stage that raises on articles containing EXPLODE (registered for this test only)."""
-    name = "test_explode"
+def exploding_stage(temporary_stage) -> str:  # type: ignore[no-untyped-def]
+    """A stage that raises on articles containing EXPLODE."""
 
-    @pipeline.register(name, adds=("explode_checked",))
-    def factory():  # type: ignore[no-untyped-def]
-        def run(doc: Doc) -> Doc:
-            if "EXPLODE" in doc.text:
-                raise RuntimeError("boom, on purpose")
-            doc.set_layer("explode_checked", [])
-            return doc
+    def run(doc: Doc) -> Doc:
+        if "EXPLODE" in doc.text:
+            raise RuntimeError("boom, on purpose")
+        doc.set_layer("explode_checked", [])
+        return doc
 
-        return run
-
-    yield name
-    pipeline._REGISTRY.pop(name, None)
-    pipeline._INSTANCES.pop(name, None)
+    return temporary_stage("test_explode", run, adds=("explode_checked",))
 
 
 def test_it_yields_one_outcome_per_item_in_input_order(exploding_stage: str) -> None:

@@ -9,12 +9,10 @@ import subprocess
 import sys
 import types
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from typer.testing import CliRunner
 
-from slant import pipeline
 from slant.article import text_id
 from slant.cli import app
 from slant.doc import Doc, Span
@@ -24,26 +22,19 @@ PHRASES = {"traitors": ("Name_Calling,Labeling", 0.8), "shameful": ("Loaded_Lang
 
 
 @pytest.fixture
-def marker_stage() -> Iterator[str]:
+def marker_stage(temporary_stage) -> str:  # type: ignore[no-untyped-def]
     """A cheap, deterministic stand-in for persuasion: marks fixed words with fixed scores."""
-    name = "test_marker"
 
-    @pipeline.register(name, adds=("persuasion",))
-    def factory():  # type: ignore[no-untyped-def]
-        def run(doc: Doc) -> Doc:
-            spans = []
-            for phrase, (label, score) in PHRASES.items():
-                at = doc.text.find(phrase)
-                if at >= 0:
-                    spans.append(Span(at, at + len(phrase), label, score))
-            doc.set_layer("persuasion", spans)
-            return doc
+    def run(doc: Doc) -> Doc:
+        spans = []
+        for phrase, (label, score) in PHRASES.items():
+            at = doc.text.find(phrase)
+            if at >= 0:
+                spans.append(Span(at, at + len(phrase), label, score))
+        doc.set_layer("persuasion", spans)
+        return doc
 
-        return run
-
-    yield name
-    pipeline._REGISTRY.pop(name, None)
-    pipeline._INSTANCES.pop(name, None)
+    return temporary_stage("test_marker", run, adds=("persuasion",))
 
 
 def _files(folder: Path) -> dict[str, Path]:
