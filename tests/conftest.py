@@ -82,15 +82,17 @@ def shared_data() -> Path:
 def temporary_stage() -> Iterator[Callable[..., str]]:
     """Register test-only stages for one test: ``temporary_stage(name, fn, adds=(...), needs=())``.
 
-    ``fn`` is the stage callable (``Doc -> Doc``); it runs in this process
-    only (worker processes do not see it). The stages are removed afterwards.
+    ``fn`` is the stage callable (``Doc -> Doc``), or ``factory=`` builds it.
+    It runs in this process only (worker processes do not see it). The stages
+    are removed afterwards.
     """
     from slant import pipeline
 
     names: list[str] = []
 
-    def add(name: str, fn: Callable, *, adds: Sequence[str] = (), needs: Sequence[str] = ()) -> str:
-        pipeline.register(name, adds=adds, needs=needs)(lambda: fn)
+    def add(name: str, fn: Callable | None = None, *, factory: Callable | None = None,
+            adds: Sequence[str] = (), needs: Sequence[str] = ()) -> str:
+        pipeline.register(name, adds=adds, needs=needs)(factory or (lambda: fn))
         names.append(name)
         return name
 

@@ -90,6 +90,19 @@ def test_it_refuses_bad_engines_and_stage_lists() -> None:
         list(batch.run([_article(0)], stages=["entities", "language"]))
 
 
+def test_a_stage_that_cannot_load_stops_the_batch_with_one_error(temporary_stage) -> None:  # type: ignore[no-untyped-def]
+    from slant.errors import ModelError
+
+    def factory():  # type: ignore[no-untyped-def]
+        raise ModelError("weights not found at /nowhere/model.safetensors")
+
+    name = temporary_stage("test_unloadable", factory=factory, adds=("nothing",))
+    outcomes = batch.run([InputError("bad.txt", "empty file"), _article(0), _article(1)], stages=["language", name])
+    assert next(outcomes).failure is not None  # bad input comes first, before any model loads
+    with pytest.raises(ModelError, match="stage 'test_unloadable' cannot load: weights not found at /nowhere"):
+        next(outcomes)
+
+
 def _stored_rows(using: str) -> list[tuple]:
     from slant.store.models import Analysis, Article as StoredArticle
 

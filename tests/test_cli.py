@@ -120,6 +120,21 @@ def test_unknown_stages_are_a_usage_error(tmp_path: Path, tmp_data_dir: Path) ->
     assert "nonsense" in result.stderr
 
 
+def test_a_model_that_cannot_load_is_one_error_not_one_per_article(tmp_path: Path, db_url: str, temporary_stage) -> None:  # type: ignore[no-untyped-def]
+    from slant.errors import ModelError
+
+    def factory():  # type: ignore[no-untyped-def]
+        raise ModelError("weights not found at /nowhere/model.safetensors")
+
+    name = temporary_stage("test_unloadable", factory=factory, adds=("nothing",))
+    folder = tmp_path / "in"
+    _files(folder)
+    for command in (["analyze", str(folder)], ["ingest", str(folder), "--db", db_url]):
+        result = runner.invoke(app, [*command, "--stages", f"language,{name}"])
+        assert result.exit_code == 2, result.output
+        assert result.stderr.count("weights not found at /nowhere/model.safetensors") == 1
+
+
 def test_ingest_then_export_in_all_three_formats(tmp_path: Path, db_url: str, marker_stage: str) -> None:
     folder = tmp_path / "in"
     files = _files(folder)

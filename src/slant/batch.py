@@ -14,7 +14,8 @@ per item, in input order, whichever engine analyses them:
   batches.
 
 An exception raised by a stage for one article becomes that article's
-failure; the batch goes on. At most a window of articles is in flight, so a
+failure; the batch goes on. A stage that cannot load its model at all stops
+the batch with a ``ModelError`` (an installation problem, not an input one). At most a window of articles is in flight, so a
 long batch streams rather than piling up in memory.
 
 ``ingest`` adds the store: it skips articles already analysed by this
@@ -37,14 +38,16 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from .article import Article
 from .doc import Doc
-from .errors import InputError, SlantError
-from .pipeline import Pipeline
+from .errors import InputError, ModelError, SlantError
+from .pipeline import Pipeline, instance
 
 ENGINES = ("local", "ray")
 DELAY_ENV = "SLANT_TEST_DELAY_PER_ARTICLE"
 
 Item = Article | InputError
-Result = tuple[bool, Any]  # (True, Doc or its dict) or (False, reason)
+# (True, Doc or its dict), (False, why this article failed), or (None, why no
+# article can be analysed: a stage that cannot load its model).
+Result = tuple[bool | None, Any]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -257,19 +260,37 @@ def _limit_threads(threads: int) -> None:
         sys.modules["torch"].set_num_threads(threads)
 
 
-def _build(names: Sequence[str], threads: int | None) -> Pipeline:
+def _build(names: Sequence[str], threads: int | None) -> tuple[Pipeline, str | None]:
+    """The pipeline with every stage's models loaded, or why one cannot load."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     if threads:
         _limit_threads(threads)
     pipeline = Pipeline(names)
-    try:
-        pipeline.warm_up()
-    except Exception:  # noqa: BLE001  (a stage that cannot load fails each article, with its message)
-        pass
+    error = _load(pipeline)
     if threads:
-        _limit_threads(threads)  # torch may have been imported by warm_up
-    return pipeline
+        _limit_threads(threads)  # torch may have been imported while loading
+    return pipeline, error
+
+
+def _load(pipeline: Pipeline) -> str | None:
+    # A stage that cannot load would fail every article the same way: that
+    # is a problem of the installation, not of the inputs, so the batch stops
+    # with this message instead of listing one failure per article.
+    for spec in pipeline.specs:
+        try:
+            instance(spec.name)
+        except Exception as exc:  # noqa: BLE001
+            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            return f"stage {spec.name!r} cannot load: {message}"
+    return None
+
+
+def _check(results: list[Result]) -> list[Result]:
+    for ok, value in results:
+        if ok is None:
+            raise ModelError(value)
+    return results
 
 
 def _encode(results: list[tuple[bool, Doc | str]]) -> list[Result]:
@@ -293,13 +314,18 @@ class _InProcess(_Engine):
     """One worker: this process. Analysis happens when the result is asked for."""
 
     def __init__(self, names: Sequence[str], delay: float) -> None:
-        self.pipeline = Pipeline(names)
+        self.names = list(names)
+        self.pipeline: Pipeline | None = None
         self.delay = delay
 
     def submit(self, articles: list[Article]) -> Any:
         return list(articles)
 
     def collect(self, handle: Any, n: int) -> list[Result]:
+        if self.pipeline is None:  # models load with the first article, not before
+            self.pipeline, error = _build(self.names, None)
+            if error:
+                raise ModelError(error)
         return [_analyze(self.pipeline, article, self.delay) for article in handle]
 
 
@@ -307,12 +333,14 @@ _WORKER: dict[str, Any] = {}
 
 
 def _pool_init(names: Sequence[str], threads: int, delay: float) -> None:
-    _WORKER["pipeline"] = _build(names, threads)
+    _WORKER["pipeline"], _WORKER["error"] = _build(names, threads)
     _WORKER["delay"] = delay
 
 
 def _pool_task(articles: list[Article]) -> list[Result]:
-    pipeline, delay = _WORKER["pipeline"], _WORKER["delay"]
+    pipeline, error, delay = _WORKER["pipeline"], _WORKER["error"], _WORKER["delay"]
+    if error:
+        return [(None, error)] * len(articles)
     return _encode([_analyze(pipeline, article, delay) for article in articles])
 
 
@@ -345,7 +373,7 @@ class _LocalPool(_Engine):
 
         pool, future = handle
         try:
-            return future.result()
+            return _check(future.result())
         except BrokenProcessPool:
             if pool is self.pool:  # start a new pool once; later articles go there
                 pool.shutdown(wait=False, cancel_futures=True)
@@ -361,10 +389,12 @@ class _RayWorker:
 
     def __init__(self, names: Sequence[str], delay: float) -> None:
         # Ray gives each actor OMP_NUM_THREADS = its CPUs; no more to do here.
-        self.pipeline = _build(names, None)
+        self.pipeline, self.error = _build(names, None)
         self.delay = delay
 
     def analyze(self, articles: list[Article]) -> list[Result]:
+        if self.error:
+            return [(None, self.error)] * len(articles)
         return _encode([_analyze(self.pipeline, article, self.delay) for article in articles])
 
 
@@ -407,7 +437,7 @@ class _Ray(_Engine):
 
     def collect(self, handle: Any, n: int) -> list[Result]:
         try:
-            return self.ray.get(handle)
+            return _check(self.ray.get(handle))
         except self.ray.exceptions.RayError as exc:
             return [(False, f"analysis failed: Ray worker error: {str(exc).strip().splitlines()[0]}")] * n
 

@@ -104,7 +104,6 @@ def analyze(
 ) -> None:
     """Analyse articles and print a report (or JSON, or an HTML page)."""
     from . import batch
-    from .errors import PipelineError
 
     names = _stage_list(stages)
     console = Console(highlight=False)
@@ -125,7 +124,8 @@ def analyze(
                 _render_terminal(doc, console, threshold)
             if html is not None:
                 docs.append(doc)
-    except PipelineError as exc:
+    except SlantError as exc:  # stages that do not fit together, a model that cannot load
+        _print_failures(failures, total)
         raise _fail(str(exc)) from None
     if html is not None:
         from .report.html import render_page
