@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sqlite3
@@ -13,6 +14,9 @@ from typing import Callable, Iterator, Sequence
 import pytest
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+# `make test` runs the store tests a second time with DATABASE_URL naming a
+# PostgreSQL server; `db_url` then hands out a database there.
+_POSTGRES_URL = os.environ.get("DATABASE_URL", "") if os.environ.get("DATABASE_URL", "").startswith("postgres") else ""
 
 
 @pytest.fixture
@@ -49,8 +53,8 @@ def _migrated_db(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
 
 
 @pytest.fixture
-def db_url(tmp_data_dir: Path, request: pytest.FixtureRequest, _migrated_db: Path | None) -> Iterator[str]:
-    """The URL of a fresh, migrated SQLite database in the test's data folder.
+def sqlite_url(tmp_data_dir: Path, request: pytest.FixtureRequest, _migrated_db: Path | None) -> Iterator[str]:
+    """The URL of a fresh, migrated SQLite database file in the test's data folder.
 
     Pass it to ``slant.store.setup`` (which returns the alias to use) or to
     ``slant ... --db``. Where pytest-django guards database access, this
@@ -59,15 +63,57 @@ def db_url(tmp_data_dir: Path, request: pytest.FixtureRequest, _migrated_db: Pat
     path = tmp_data_dir / "slant.sqlite3"
     if _migrated_db is not None:
         shutil.copyfile(_migrated_db, path)
-    url = f"sqlite:///{path}"
+    with _unblocked(request):
+        yield f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def _postgres_db() -> Iterator[str]:
+    """A database of this test session's own on the server DATABASE_URL names."""
+    import uuid
+
+    import psycopg
+
+    name = f"slant_store_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(_POSTGRES_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield _POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
+    from django.db import connections
+
+    for conn in connections.all(initialized_only=True):
+        conn.close()
+    with psycopg.connect(_POSTGRES_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def db_url(request: pytest.FixtureRequest, tmp_data_dir: Path) -> Iterator[str]:
+    """A fresh, migrated, empty database: SQLite, or PostgreSQL when DATABASE_URL names one."""
+    if not _POSTGRES_URL:
+        yield request.getfixturevalue("sqlite_url")
+        return
+    import psycopg
+
+    url = request.getfixturevalue("_postgres_db")
+    with psycopg.connect(url, autocommit=True) as conn:
+        tables = [row[0] for row in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                                                 "AND tablename IN ('store_article', 'store_analysis')")]
+        if tables:  # empty what an earlier test stored (the schema stays, migrated once)
+            conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+    with _unblocked(request):
+        yield url
+
+
+@contextlib.contextmanager
+def _unblocked(request: pytest.FixtureRequest) -> Iterator[None]:
     blocker = None
     if request.config.pluginmanager.hasplugin("django"):
         blocker = request.getfixturevalue("django_db_blocker")
     if blocker is None:
-        yield url
+        yield
     else:
         with blocker.unblock():
-            yield url
+            yield
 
 
 @pytest.fixture

@@ -155,7 +155,8 @@ def _count(db_file: Path) -> tuple[int, int, int]:
 
 
 @pytest.mark.slow
-def test_a_batch_killed_mid_way_finishes_on_rerun_with_nothing_lost_or_twice(tmp_path: Path, db_url: str) -> None:
+def test_a_batch_killed_mid_way_finishes_on_rerun_with_nothing_lost_or_twice(tmp_path: Path, sqlite_url: str) -> None:
+    db_url = sqlite_url
     folder = tmp_path / "in"
     _write(folder, 12)
     db_file = Path(db_url[len("sqlite:///"):])

@@ -5,9 +5,9 @@ when it is given, else the most recent one. Articles come in the order they
 were first stored.
 
 - ``jsonl``: one ``slant.analysis/1`` object per line, as stored.
-- ``csv``: one row per span of every layer: article_id, layer, start, end,
-  label, score, text (the span's characters), title, url, and the span's
-  other fields as a JSON object.
+- ``csv``: one row per span of every layer (layers by name, spans in text
+  order): article_id, layer, start, end, label, score, text (the span's
+  characters), title, url, and the span's other fields as a JSON object.
 - ``ptc``: the SemEval-2020 task 11 format, ``article_id<TAB>technique<TAB>start<TAB>end``
   per persuasion span. The article id is the PTC number when the article was
   read from a file named ``article<NUMBER>.txt``, else slant's id.
@@ -64,7 +64,8 @@ def write_csv(out: TextIO, *, using: str = "default", pipeline: str | None = Non
     n = 0
     for article, data in analyses(using=using, pipeline=pipeline):
         text = data["article"]["text"]
-        for layer, spans in data.get("layers", {}).items():
+        # By layer name: PostgreSQL's jsonb does not keep the keys' order.
+        for layer, spans in sorted(data.get("layers", {}).items()):
             for span in spans:
                 extra = {k: v for k, v in span.items() if k not in ("start", "end", "label", "score")}
                 writer.writerow(
