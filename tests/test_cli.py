@@ -82,6 +82,13 @@ def test_analyze_names_each_bad_input_and_exits_non_zero(tmp_path: Path, tmp_dat
     assert "2 of 3 input(s) failed:" in result.stderr
 
 
+def test_error_lines_print_brackets_as_they_are(tmp_path: Path, tmp_data_dir: Path) -> None:
+    missing = tmp_path / "[draft] story.txt"
+    result = runner.invoke(app, ["analyze", str(missing), "--stages", "language"])
+    assert result.exit_code == 1
+    assert f"error: {missing}: " in result.stderr
+
+
 def test_analyze_prints_a_terminal_report_by_default(tmp_path: Path, tmp_data_dir: Path, marker_stage: str) -> None:
     files = _files(tmp_path / "in")
     result = runner.invoke(app, ["analyze", str(files["article111.txt"]), "--stages", f"language,{marker_stage}"])

@@ -19,6 +19,7 @@ from typing import Any, Iterator, List, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from .errors import InputError, SlantError
 
@@ -45,7 +46,7 @@ def _err() -> Console:
 
 
 def _fail(message: str, code: int = 2) -> "typer.Exit":
-    _err().print(f"[bold red]error:[/] {message}", markup=True)
+    _err().print(f"[bold red]error:[/] {escape(message)}", markup=True)
     return typer.Exit(code)
 
 
@@ -115,7 +116,7 @@ def analyze(
             total += 1
             if outcome.failure is not None:
                 failures.append(outcome.failure)
-                _err().print(f"[red]error:[/] {outcome.failure}", markup=True)
+                _err().print(f"[red]error:[/] {escape(str(outcome.failure))}", markup=True)
                 continue
             doc = outcome.doc
             if json_out:
@@ -195,7 +196,7 @@ def ingest(
 
     def report(outcome: batch.Outcome, summary: batch.IngestSummary) -> None:
         if outcome.failure is not None:
-            progress.console.print(f"[red]error:[/] {outcome.failure}", markup=True)
+            progress.console.print(f"[red]error:[/] {escape(str(outcome.failure))}", markup=True)
         progress.update(
             task,
             advance=1,
@@ -358,7 +359,7 @@ def main() -> None:
     try:
         app()
     except SlantError as exc:  # a setting or model problem found late: one line, no traceback
-        _err().print(f"[bold red]error:[/] {exc}", markup=True)
+        _err().print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
         sys.exit(2)
 
 
