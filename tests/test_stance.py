@@ -14,7 +14,7 @@ import pytest
 from slant import Article, Doc, Span
 from slant.stages.stance import Stance
 from slant.stance.aggregate import aggregate
-from slant.stance.model import LABELS
+from slant.stance.labels import LABELS
 
 
 class WordClassifier:

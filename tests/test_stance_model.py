@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from slant import Article, Doc, Span
-from slant.stance.model import LABELS
+from slant.stance.labels import LABELS
 
 pytestmark = pytest.mark.slow
 
@@ -100,3 +100,24 @@ def test_it_keeps_its_f1_floor_on_newsmtsc_rw_test(shared_data: Path) -> None:
     pred = [max(range(3), key=lambda k: p[k]) for p in probs]
     f1 = metrics.scores([t.label for t in targets], pred)["f1_macro"]
     assert f1 >= SAMPLE_F1_FLOOR, f"F1_m {f1:.4f} fell below the pinned floor {SAMPLE_F1_FLOOR}"
+
+
+def test_it_runs_in_the_pipeline_after_entity_merge() -> None:
+    import slant
+    from slant.pipeline import registry
+
+    spec = registry()["stance"]
+    assert spec.needs == ("sentences", "entities[]") and spec.adds == ("stance",)
+    text = (
+        "Senator Blake under fire\n\n"
+        "Senator Maria Blake was slammed by voters on Tuesday for her disgraceful handling of the flood relief. "
+        "Blake has been widely condemned as incompetent. Meanwhile, the Red Cross won praise for its heroic work."
+    )
+    doc = slant.analyze(text, stages=["language", "sentences", "entities", "entity_merge", "stance"])
+    assert doc.layer("stance"), doc.layers
+    mentions = {(s.start, s.end) for s in doc.layer("entities")}
+    for span in doc.layer("stance"):
+        assert (span.start, span.end) in mentions
+        assert doc.text[span.start : span.end] in doc.text[span["sentence_start"] : span["sentence_end"]]
+    blake = next(e for e in doc.entities if "Blake" in e["name"])
+    assert blake["stance"]["label"] == "negative", blake

@@ -16,12 +16,14 @@ gets no ``stance`` field.
 from __future__ import annotations
 
 import bisect
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..doc import Doc, Span
 from ..pipeline import register
 from ..stance.aggregate import aggregate
-from ..stance.classifier import StanceClassifier
+
+if TYPE_CHECKING:  # torch loads only when the stage is built, not when stages are listed
+    from ..stance.classifier import StanceClassifier
 
 # spaCy types that name quantities or times, not actors.
 SKIP_TYPES = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
@@ -96,4 +98,6 @@ def _sentence_of(
 @register("stance", needs=("sentences", "entities[]"), adds=("stance",), languages={"en"},
           description="the author's stance toward each entity, per mention and aggregated (MiniLM, NewsMTSC)")
 def stance_stage() -> Stance:
+    from ..stance.classifier import StanceClassifier
+
     return Stance(StanceClassifier())

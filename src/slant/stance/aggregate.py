@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from .model import LABELS
+from .labels import LABELS
 
 
 def aggregate(mention_probs: Sequence[Sequence[float]]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .model import LABELS
+from .labels import LABELS
 
 POLARITY = {2.0: "negative", 4.0: "neutral", 6.0: "positive"}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .model import LABELS
+from .labels import LABELS
 
 
 def scores(gold: Sequence[int], pred: Sequence[int]) -> dict[str, float]:

