@@ -61,3 +61,11 @@ def test_cropping_keeps_the_target(where: int) -> None:
     text, start, end = _cropped(sentence, where, where + 5)
     assert text[start:end] == "Blake"
     assert len(text) <= 2 * CHAR_WINDOW + 5
+
+
+def test_it_encodes_an_empty_batch_as_nothing() -> None:
+    # The tokenizer itself fails on an empty list; an article with no
+    # entities must still pass through the stance stage.
+    from slant.stance.encode import encode
+
+    assert encode(object(), [], (1, 2)) == []

@@ -20,6 +20,8 @@ def encode(
     max_len: int = 128,
 ) -> list[tuple[list[int], int]]:
     """``[(token ids, position of the opening marker), ...]`` for each item."""
+    if not items:  # the tokenizer fails on an empty batch
+        return []
     sentences = [s for s, _, _ in items]
     enc = tokenizer(sentences, add_special_tokens=False, return_offsets_mapping=True)
     cls_id, sep_id = tokenizer.cls_token_id, tokenizer.sep_token_id
