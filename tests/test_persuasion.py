@@ -211,3 +211,25 @@ def test_it_writes_the_ptc_label_format() -> None:
     assert out.getvalue() == "111\tDoubt\t3\t9\n111\tName_Calling,Labeling\t3\t9\n"
     with pytest.raises(ValueError, match="not a PTC technique"):
         write_ptc([("1", "Sarcasm", 0, 1)], io.StringIO())
+
+
+def test_it_documents_every_technique_in_the_model_card() -> None:
+    from slant.persuasion.weights import MODEL_DIR
+    from slant.techniques import TECHNIQUES
+
+    card = (MODEL_DIR / "MODEL_CARD.md").read_text(encoding="utf-8")
+    for name, definition in TECHNIQUES.items():
+        assert f"| `{name}` | {definition} |" in card, name
+    for must in ("SOURCE.md", "2017", "machine-translated", "ECE"):
+        assert must in card, must
+
+
+def test_it_ships_small_weights_with_thresholds_and_calibration() -> None:
+    import json
+
+    from slant.persuasion.weights import META_FILE, MODEL_DIR, WEIGHTS_FILE
+
+    assert (MODEL_DIR / WEIGHTS_FILE).stat().st_size < 10 * 2**20
+    meta = json.loads((MODEL_DIR / META_FILE).read_text(encoding="utf-8"))
+    assert 0.0 < meta["piece_threshold"] < 1.0 and 0.0 <= meta["threshold"] < 1.0
+    assert meta["calibration"]["kind"] in ("isotonic", "platt")

@@ -143,6 +143,11 @@ def train(args: argparse.Namespace) -> None:
     lower = load_lower(base)
     states = lower_states(lower, data["ids"], data["mask"], args.cache / f"lower-{args.seed}-{n}.pt")
     upper = init_upper(base, args.seed)
+    if args.init:
+        # Continue from earlier weights (e.g. one more epoch at a lower rate).
+        from safetensors.torch import load_file
+
+        upper.load_state_dict({k: v.float() for k, v in load_file(str(args.init / WEIGHTS_FILE)).items()})
     head_params = [p for name, p in upper.named_parameters() if not name.startswith("layers.")]
     layer_params = [p for name, p in upper.named_parameters() if name.startswith("layers.")]
     opt = torch.optim.AdamW([{"params": layer_params, "lr": args.lr}, {"params": head_params, "lr": args.head_lr}],
@@ -293,6 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--tc-weight", type=float, default=1.0)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    ap.add_argument("--init", type=Path, default=None, help="start from the weights in this folder")
     ap.add_argument("--limit", type=int, default=0, help="use only this many fitting articles (smoke tests)")
     ap.add_argument("--calibrate-only", action="store_true", help="skip training; recalibrate existing weights")
     args = ap.parse_args(argv)
