@@ -113,5 +113,11 @@ def load_net(ours: dict[str, np.ndarray], directory: Path = MODEL_DIR) -> Net:
     if backend not in ("onnx", "torch"):
         raise ValueError(f"{BACKEND_ENV}={backend!r}: expected 'onnx' or 'torch'")
     if backend == "onnx" and (directory / WEIGHTS_FILE).exists():
-        return onnx_net(ours, directory)
+        try:
+            return onnx_net(ours, directory)
+        except (OSError, ImportError) as exc:
+            # An unwritable cache folder or a missing onnxruntime: torch gives the same outputs, only slower to start.
+            import warnings
+
+            warnings.warn(f"persuasion: onnxruntime path unavailable ({exc}); using torch", RuntimeWarning, stacklevel=2)
     return torch_net(ours)
