@@ -234,3 +234,37 @@ def test_it_merges_a_long_article_quickly_enough_to_finish() -> None:
     entities, linked = merge(text, raw, gaz_mod.load(), [(0, len(text))])
     assert len(linked) == 3000
     assert entities[0]["name"] in ("Kim Jong Un", "Yoon Suk Yeol")
+
+
+def test_it_does_not_take_a_spokesman_with_a_similar_sounding_name_for_the_leader() -> None:
+    # "Kim Chol Ung" sounds like "Kim Jong Un" under a coarse phonetic key,
+    # but no given-name syllable is spelled alike: a different person.
+    assert not names.same_person_spelling("Kim Chol Ung", "Kim Jong Un")
+    assert names.same_person_spelling("Yoon Seok-yuek", "Yoon Seok-yoon")
+    assert names.same_person_spelling("Moon Jae-in", "Mun Jae-in")
+
+
+def test_it_merges_a_mistyped_transliteration_and_flags_the_spellings() -> None:
+    text = (
+        "Puppet Regime Of Yoon Seok-yuek Sells Nation To Warmongers\n\n"
+        "The clique of Yoon Seok-yuek held another drill with the United States.\n\n"
+        '"The Yoon Seok-yoon group is a lackey," Kim Chol Ung, a spokesman, said on Sunday.'
+    )
+    doc = run(text)
+    yoon = entity_of(doc, "Yoon Seok-yuek", 1)
+    assert entity_of(doc, "Yoon Seok-yoon") is yoon
+    assert yoon["spelling_flag"] is True
+    assert set(yoon["spelling_variants"]) == {"Yoon Seok-yuek", "Yoon Seok-yoon"}
+    assert entity_of(doc, "Kim Chol Ung")["name"] == "Kim Chol Ung"
+
+
+def test_headline_phrases_are_cut_down_to_the_names_the_body_uses() -> None:
+    text = (
+        "Puppet Regime Of Yoon Seok-yuek Sells Nation To Warmongers\n\n"
+        "The clique of Yoon Seok-yuek held another drill with the United States on Monday."
+    )
+    doc = run(text)
+    title_end = text.index("\n")
+    in_title = [doc.span_text(m) for m in doc.layer("entities") if m.end <= title_end]
+    assert "Sells Nation To Warmongers" not in in_title
+    assert all(t == "Yoon Seok-yuek" for t in in_title), in_title

@@ -97,6 +97,7 @@ def clean_mentions(text: str, raw: Sequence[tuple[int, int, str]], gazetteer: Ga
             end += tail.end()
         if end > start:
             out.append(Mention(start, end, label, text[start:end]))
+    out = _narrow_headline_mentions(text, out)
     # Names the tagger missed: scan only where no mention already sits.
     pattern = gazetteer.scan_pattern()
     if pattern is not None:
@@ -112,6 +113,41 @@ def clean_mentions(text: str, raw: Sequence[tuple[int, int, str]], gazetteer: Ga
                 continue
             out.append(Mention(s, e, gazetteer.entries[idx].type, hit.group(0), scanned=True))
     out.sort(key=lambda m: (m.start, m.end))
+    return out
+
+
+def _is_headline_case(line: str) -> bool:
+    words = [w for w in re.findall(r"[^\W\d_][\w'’-]*", line) if len(w) > 3]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
+
+
+def _narrow_headline_mentions(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Mentions in a Headline Cased Title, cut down to names the body uses.
+
+    In a title where every word is capitalised the tagger takes whole phrases
+    for names ("Puppet Regime Of Yoon Seok-yuek", "Sells Nation To
+    Warmongers"). A title mention that contains a name the body mentions is
+    narrowed to that name; one of three or more words that contains none is
+    dropped. Shorter ones ("South Korea", "Trump") stay.
+    """
+    title_end = text.find("\n")
+    if title_end <= 0 or not _is_headline_case(text[:title_end]):
+        return mentions
+    body_names = sorted(
+        {m.text for m in mentions if m.start > title_end and len(m.text) >= 3}, key=len, reverse=True
+    )
+    out: list[Mention] = []
+    for m in mentions:
+        if m.end > title_end or len(m.text.split()) < 3:
+            out.append(m)
+            continue
+        for name in body_names:
+            found = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", m.text)
+            if found:
+                start = m.start + found.start()
+                body_label = next((b.label for b in mentions if b.start > title_end and b.text == name), m.label)
+                out.append(Mention(start, start + len(name), body_label, name))
+                break
     return out
 
 
@@ -328,7 +364,18 @@ def merge(
 
 
 def _is_person(m: Mention) -> bool:
-    return m.label == PERSON or (m.label == "WORK_OF_ART" and len(m.text.split()) <= 4)
+    if m.label == PERSON or (m.label == "WORK_OF_ART" and len(m.text.split()) <= 4):
+        return True
+    # The tagger often mistypes romanised East Asian names ("Yoon Seok-yuek"
+    # as FAC): a known family name followed by a hyphenated given name is a
+    # person whatever the label says.
+    parts = names.split_person(m.text)
+    return (
+        2 <= len(parts) <= 3
+        and names.compact(parts[0]) in names.EAST_ASIAN_FAMILY
+        and any("-" in p for p in parts[1:])
+        and all(p[:1].isupper() for p in parts)
+    )
 
 
 def _same_but_middle(a: str, b: str) -> bool:

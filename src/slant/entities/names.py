@@ -221,6 +221,28 @@ def same_person_spelling(a: str, b: str) -> bool:
         if similarity < 0.4:
             continue
         ka, kb = _given_key(ga, gb), _given_key(gb, ga)
-        if ka and ka == kb:
+        if ka and ka == kb and _share_a_syllable(ga, gb):
             return True
     return False
+
+
+def _given_syllables(parts: Sequence[str], other: Sequence[str]) -> list[str]:
+    """Given-name syllables as written: the writer's own pieces when both
+    names have as many, else the letters re-syllabified."""
+    pieces = [compact(p) for part in parts for p in re.split(r"[-‐‑]", part) if p]
+    other_pieces = [p for part in other for p in re.split(r"[-‐‑]", part) if p]
+    if len(pieces) == len(other_pieces) and len(pieces) > 1:
+        return pieces
+    return list(syllables("".join(pieces)))
+
+
+def _share_a_syllable(ga: Sequence[str], gb: Sequence[str]) -> bool:
+    """At least one given-name syllable spelled the same, in the same place.
+
+    The phonetic key is coarse on purpose (it lets "Seok-yuek" meet
+    "Seok-yoon"), so on its own it would also pair two different people whose
+    names sound alike: "Kim Chol Ung" is not "Kim Jong Un". Machine
+    translation garbles a syllable, not every one of them.
+    """
+    sa, sb = _given_syllables(ga, gb), _given_syllables(gb, ga)
+    return any(x == y for x, y in zip(sa, sb))
