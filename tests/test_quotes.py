@@ -141,3 +141,23 @@ def test_eval_gate_quote_attribution_on_polnear_dev_sample() -> None:
 
 # Measured on these ten: span P 0.808 R 0.545, speaker P 0.895 R 0.390.
 FLOORS = {"span_precision": 0.76, "span_recall": 0.50, "speaker_precision": 0.85, "speaker_recall": 0.35}
+
+
+def test_an_outlet_the_tagger_typed_as_a_place_is_still_the_source() -> None:
+    import datetime as dt
+
+    from slant.article import Article
+    from slant.doc import Doc
+    from slant.pipeline import Pipeline
+
+    text = (
+        "Puppets open the gate to NATO\n\nThe drills went on all week. Not long ago Jong Kwang Su wrote in the People's Tribune that the alliance is "
+        '"an Asian version of NATO whose only purpose is to strangle the region."'
+    )
+    doc = Doc(Article(text=text, title="Puppets open the gate to NATO", published=dt.date(2023, 11, 13), language="en"))
+    doc = Pipeline(["language", "sentences", "entities", "entity_merge", "quotes"])(doc)
+    names = {e["id"]: e["name"] for e in doc.entities}
+    sourced = [q for q in doc.layer("quotes") if q.get("source")]
+    assert sourced, [doc.span_text(q) for q in doc.layer("quotes")]
+    assert "Tribune" in names[sourced[0]["source"]]
+    assert names[sourced[0]["speaker"]] == "Jong Kwang Su"

@@ -267,6 +267,20 @@ def _resolve_speaker(index: _Index, offset: int, subj: Any) -> tuple[str | None,
     return None, start, end
 
 
+# Words that make a name an outlet or a document, whatever type the tagger
+# gave it ("the People's Tribune" tagged GPE).
+OUTLET_WORDS = frozenset("""
+times tribune post news daily journal herald gazette telegraph review agency tv radio
+magazine weekly chronicle observer guardian monitor press report bulletin blog
+""".split())
+
+
+def _looks_like_outlet(name: str) -> bool:
+    """Whether "said in <name>" names where words appeared rather than a place."""
+    words = {w.lower().removesuffix("'s").removesuffix("’s") for w in name.split()}
+    return bool(words & OUTLET_WORDS)
+
+
 def _cue_attrs(index: _Index, offset: int, cue: Any) -> dict[str, Any]:
     attrs: dict[str, Any] = {}
     cs, ce = index.abs(offset, cue)
@@ -284,7 +298,10 @@ def _cue_attrs(index: _Index, offset: int, cue: Any) -> dict[str, Any]:
                 if pobj.dep_ == "pobj":
                     p_s, p_e = _np_span(offset, pobj)
                     source = index.entity_at(p_s, p_e, prefer=("ORG", "WORK_OF_ART", "PRODUCT"))
-                    if source and index.types.get(source) in ("ORG", "WORK_OF_ART", "PRODUCT", "FAC"):
+                    if source and (
+                        index.types.get(source) in ("ORG", "WORK_OF_ART", "PRODUCT", "FAC")
+                        or _looks_like_outlet(index.doc.text[p_s:p_e])
+                    ):
                         attrs["source"] = source
     attrs.setdefault("source", None)
     return attrs
