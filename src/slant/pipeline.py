@@ -113,6 +113,16 @@ def instance(name: str) -> StageFn:
         return _INSTANCES[name]
 
 
+def _is_layer(name: str) -> bool:
+    """Whether a needs/adds name is a span layer.
+
+    Other names stand for fields of the contract that a stage fills: a
+    top-level list such as ``entities[]`` (which may rightly stay empty) or an
+    article field such as ``article.language``.
+    """
+    return not (name.endswith("[]") or "." in name)
+
+
 class Pipeline:
     """An ordered, checked list of stages."""
 
@@ -169,9 +179,7 @@ class Pipeline:
             result = stage(doc)
             if result is not doc:
                 raise PipelineError(f"stage {spec.name!r} returned {type(result).__name__}, not the Doc it was given")
-            # Names ending in "[]" are top-level lists of the contract (the
-            # ``entities[]`` of entity_merge), which may rightly stay empty.
-            forgotten = [layer for layer in spec.adds if not layer.endswith("[]") and layer not in doc.layers]
+            forgotten = [layer for layer in spec.adds if _is_layer(layer) and layer not in doc.layers]
             if forgotten:
                 raise PipelineError(f"stage {spec.name!r} promised layer(s) {', '.join(forgotten)} but did not add them")
             produced.update(spec.adds)

@@ -43,11 +43,10 @@ class LanguageStage:
         # language is kept only when the text is too short to tell.
         language = found or doc.article.language
         doc.article = doc.article.replace(language=language)
-        doc.layers.setdefault("language", [])
         return doc
 
 
-@register("language", adds=("language",), description="detects the article's language")
+@register("language", adds=("article.language",), description="detects the article's language")
 def language_stage() -> LanguageStage:
     _detector()
     return LanguageStage()

@@ -45,7 +45,7 @@ def _trim(text: str, start: int, end: int, label: str) -> Span | None:
     return Span(start, end, label) if end > start else None
 
 
-@register("sentences", needs=("language",), adds=("sentences",), languages={"en"},
+@register("sentences", needs=("article.language",), adds=("sentences",), languages={"en"},
           description="sentence boundaries (spaCy en_core_web_sm)")
 def sentences_stage() -> Sentences:
     _nlp.nlp()
