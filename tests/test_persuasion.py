@@ -8,6 +8,7 @@ trained model itself is tested in ``test_persuasion_gate.py``.
 from __future__ import annotations
 
 import io
+from pathlib import Path
 import tracemalloc
 
 import numpy as np
@@ -132,6 +133,46 @@ def test_it_decodes_piece_runs_to_whole_words() -> None:
     spans = find_spans(text, p.offsets, bio, 0.5)
     assert [(text[s:e]) for s, e, _ in spans] == ["extraordinarily reckless"]
     assert snap_to_words(text, 2, 5) == (0, len("Unbelievably"))
+
+
+def test_it_grows_a_confident_core_into_its_weaker_edges() -> None:
+    text = "They said the plan was a total disaster for everyone."
+    p = pieces(text)
+    bio = np.tile(np.array([0.95, 0.03, 0.02], np.float32), (len(p), 1))
+    a = int(np.searchsorted(p.offsets[:, 0], text.index("a total")))
+    core = int(np.searchsorted(p.offsets[:, 0], text.index("disaster")))
+    b = int(np.searchsorted(p.offsets[:, 0], text.index("for")))
+    bio[a:b] = [0.8, 0.05, 0.15]  # weak edges: inside probability 0.2
+    bio[core] = [0.1, 0.1, 0.8]  # confident core
+    assert [text[s:e] for s, e, _ in find_spans(text, p.offsets, bio, 0.5)] == ["disaster"]
+    assert [text[s:e] for s, e, _ in find_spans(text, p.offsets, bio, 0.5, low=0.15)] == ["a total disaster"]
+    # A run that never reaches the high threshold is dropped, however long.
+    bio[core] = [0.8, 0.05, 0.15]
+    assert find_spans(text, p.offsets, bio, 0.5, low=0.15) == []
+
+
+def test_it_trains_with_the_shipped_recipe_unless_stage_flags_are_given(monkeypatch: pytest.MonkeyPatch,
+                                                                         tmp_path: Path) -> None:
+    from slant.train import persuasion as training
+
+    data = tmp_path / "ptc"
+    data.mkdir()
+    (data / "train-task-flc-tc.labels").write_text("", encoding="utf-8")
+    calls: list[tuple[str, dict]] = []
+    monkeypatch.setattr(training, "train", lambda a: calls.append(("train", dict(vars(a)))))
+    monkeypatch.setattr(training, "calibrate", lambda a: calls.append(("calibrate", dict(vars(a)))))
+    assert training.main(["--data", str(data), "--out", str(tmp_path / "m"), "--cache", str(tmp_path / "c")]) == 0
+    stages = [c for n, c in calls if n == "train"]
+    assert [(c["epochs"], c["lr"], c["head_lr"]) for c in stages] == [
+        (s["epochs"], s["lr"], s["head_lr"]) for s in training.SHIPPED_RECIPE]
+    assert stages[0]["init"] is None and stages[-1]["out"] == tmp_path / "m"
+    assert all(later["init"] == earlier["out"] for earlier, later in zip(stages, stages[1:]))
+    assert calls[-1][0] == "calibrate" and calls[-1][1]["recipe"] == "shipped"
+    calls.clear()
+    training.main(["--data", str(data), "--out", str(tmp_path / "m"), "--epochs", "1"])
+    assert [n for n, _ in calls] == ["train", "calibrate"] and calls[0][1]["lr"] == training.SINGLE_DEFAULTS["lr"]
+    with pytest.raises(SystemExit):
+        training.main(["--data", str(data), "--recipe", "shipped", "--epochs", "1"])
 
 
 def test_it_maps_character_spans_to_pieces() -> None:

@@ -83,22 +83,29 @@ def technique_probs(text: str, offsets: np.ndarray, proj: np.ndarray, feat_w: np
     return softmax(logits)
 
 
-def find_spans(text: str, offsets: np.ndarray, bio: np.ndarray, threshold: float) -> list[tuple[int, int, float]]:
-    """Runs of pieces whose probability of being inside a span is at least ``threshold``.
+def find_spans(text: str, offsets: np.ndarray, bio: np.ndarray, threshold: float,
+               low: float | None = None) -> list[tuple[int, int, float]]:
+    """Runs of pieces whose probability of being inside a span is at least ``low``
+    and that reach ``threshold`` somewhere (hysteresis; ``low`` None means ``threshold``).
 
     ``bio`` holds per-piece probabilities of outside / begins / inside. A run
     is split where a piece looks more like a beginning than a continuation.
+    A confident core grows into its less certain edges, which the SI head
+    tends to score lower than the middle of a span, while a run that never
+    gets confident is dropped.
     """
     inside = bio[:, 1] + bio[:, 2]
+    floor = threshold if low is None else min(low, threshold)
     out: list[tuple[int, int, float]] = []
     run_start = -1
     for i in range(len(inside) + 1):
-        is_in = i < len(inside) and inside[i] >= threshold
+        is_in = i < len(inside) and inside[i] >= floor
         split = is_in and run_start >= 0 and bio[i, 1] > bio[i, 2] and bio[i, 1] > 0.5
         if run_start >= 0 and (not is_in or split):
-            s, e = snap_to_words(text, int(offsets[run_start, 0]), int(offsets[i - 1, 1]))
-            if any(ch.isalnum() for ch in text[s:e]):
-                out.append((s, e, float(inside[run_start:i].mean())))
+            if inside[run_start:i].max() >= threshold:
+                s, e = snap_to_words(text, int(offsets[run_start, 0]), int(offsets[i - 1, 1]))
+                if any(ch.isalnum() for ch in text[s:e]):
+                    out.append((s, e, float(inside[run_start:i].mean())))
             run_start = -1
         if is_in and run_start < 0:
             run_start = i

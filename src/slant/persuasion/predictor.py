@@ -75,10 +75,15 @@ class Predictor:
         """Technique probabilities (in ``NAMES`` order) for a given span."""
         return technique_probs(scored.text, scored.pieces.offsets, scored.proj, self.feat_w, self.feat_b, start, end)
 
-    def candidates(self, scored: Scored, piece_threshold: float | None = None) -> list[tuple[int, int, float, np.ndarray]]:
-        t = self.meta["piece_threshold"] if piece_threshold is None else piece_threshold
+    def candidates(self, scored: Scored, piece_threshold: float | None = None,
+                   piece_threshold_low: float | None = None) -> list[tuple[int, int, float, np.ndarray]]:
+        """Spans from the SI head with technique probabilities; thresholds default to ``meta.json``'s."""
+        if piece_threshold is None:
+            t, low = self.meta["piece_threshold"], self.meta.get("piece_threshold_low")
+        else:
+            t, low = piece_threshold, piece_threshold_low
         out = []
-        for s, e, conf in find_spans(scored.text, scored.pieces.offsets, scored.bio, t):
+        for s, e, conf in find_spans(scored.text, scored.pieces.offsets, scored.bio, t, low=low):
             probs = self.classify(scored, s, e)
             if probs is not None:
                 out.append((s, e, conf, probs))

