@@ -23,7 +23,7 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $@
 
 demo: $(STAMP)
-	$(VENV)/bin/slant analyze examples/* --html demo-report.html
+	$(VENV)/bin/slant analyze examples/ --html demo-report.html
 	@echo "HTML report written to demo-report.html"
 
 # With SLANT_TEST_POSTGRES_URL set (.ci/run sets it), the store and web tests

@@ -101,13 +101,23 @@ def test_analyze_writes_a_standalone_html_page(tmp_path: Path, tmp_data_dir: Pat
     files = _files(tmp_path / "in")
     out = tmp_path / "report.html"
     result = runner.invoke(app, ["analyze", str(files["article111.txt"]), str(files["article222.txt"]),
-                                 "--html", str(out), "--stages", f"language,{marker_stage}"])
+                                 "--html", str(out), "--quiet", "--stages", f"language,{marker_stage}"])
     assert result.exit_code == 0, result.output
     page = out.read_text(encoding="utf-8")
     assert page.lstrip().lower().startswith("<!doctype html")
     assert "Title 111" in page and "Title 222" in page
     assert "<script src=" not in page and "<link rel=\"stylesheet\" href=" not in page  # standalone
     assert result.stdout == ""
+
+
+def test_analyze_with_html_still_prints_the_report_unless_quiet(tmp_path: Path, tmp_data_dir: Path, marker_stage: str) -> None:
+    files = _files(tmp_path / "in")
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["analyze", str(files["article111.txt"]), "--html", str(out),
+                                 "--stages", f"language,{marker_stage}"])
+    assert result.exit_code == 0, result.output
+    assert "Title 111" in result.stdout
+    assert "Title 111" in out.read_text(encoding="utf-8")
 
 
 def test_threshold_hides_persuasion_spans_scored_below_it(tmp_path: Path, tmp_data_dir: Path, marker_stage: str) -> None:

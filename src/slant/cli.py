@@ -98,6 +98,7 @@ def analyze(
     paths: List[str] = typer.Argument(..., help="Files or folders (HTML, text, JSON Lines, feeds, WARC); - reads stdin."),
     json_out: bool = typer.Option(False, "--json", help="Print one slant.analysis/1 object per article, one per line."),
     html: Optional[Path] = typer.Option(None, "--html", help="Write a standalone HTML report to this file."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print no terminal report (with --html: only write the page)."),
     stages: Optional[str] = typer.Option(None, "--stages", help="Stages to run, comma-separated (default: all)."),
     threshold: Optional[float] = typer.Option(
         None, "--threshold", min=0.0, max=1.0, help="Hide persuasion spans scored below this (0-1)."
@@ -121,7 +122,7 @@ def analyze(
             doc = outcome.doc
             if json_out:
                 typer.echo(_thresholded(doc, threshold).to_json())
-            elif html is None:
+            elif not quiet:
                 _render_terminal(doc, console, threshold)
             if html is not None:
                 docs.append(doc)
