@@ -72,3 +72,25 @@ def data_dir() -> Path:
 def default_database_url() -> str:
     """``DATABASE_URL`` if set, else a SQLite file in the data folder."""
     return env_str("DATABASE_URL") or f"sqlite:///{data_dir() / 'slant.sqlite3'}"
+
+
+def database_config(url: str) -> dict:
+    """Django's DATABASES entry for a database URL, with slant's SQLite options.
+
+    For SQLite: wait for a busy writer rather than failing at once (the web
+    app, its workers and the CLI may write to one file), take the write lock
+    at BEGIN, and let readers run beside one writer (WAL). The folder of the
+    file is created.
+    """
+    import dj_database_url
+
+    config = dict(dj_database_url.parse(url, conn_max_age=0))
+    if config["ENGINE"].endswith("sqlite3"):
+        name = str(config.get("NAME") or "")
+        if name and name != ":memory:":
+            Path(name).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        config.setdefault("OPTIONS", {})
+        config["OPTIONS"].update(
+            {"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+        )
+    return config

@@ -6,26 +6,11 @@ it works; ``DATABASE_URL`` (or ``slant --db URL``) switches to PostgreSQL.
 
 from __future__ import annotations
 
-import dj_database_url
-
 from . import conf
 
 DATA_DIR = conf.data_dir()
 DATABASE_URL = conf.env_str("SLANT_DB_URL") or conf.default_database_url()
-if DATABASE_URL.startswith("sqlite:///"):
-    # Make sure the folder of the default database exists.
-    from pathlib import Path
-
-    _db_path = DATABASE_URL[len("sqlite:///"):]
-    if _db_path and _db_path != ":memory:":
-        Path(_db_path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # Wait for a busy writer instead of failing at once: the web app, its
-    # workers and the CLI may write to one SQLite file.
-    DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"].update({"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"})
+DATABASES = {"default": conf.database_config(DATABASE_URL)}
 
 DEBUG = conf.env_bool("SLANT_DEBUG", False)
 SECRET_KEY = conf.env_str("SLANT_SECRET_KEY") or "insecure-development-key-set-SLANT_SECRET_KEY-in-production"

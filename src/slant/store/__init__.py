@@ -36,23 +36,10 @@ _MIGRATED: set[str] = set()
 
 
 def database_config(url: str) -> dict:
-    """Django's DATABASES entry for ``url``, with slant's SQLite options."""
-    import dj_database_url
+    """Django's DATABASES entry for ``url`` (defined in ``slant.conf``)."""
+    from ..conf import database_config as config
 
-    config = dict(dj_database_url.parse(url, conn_max_age=0))
-    if config["ENGINE"].endswith("sqlite3"):
-        # As in settings.py: wait for a busy writer rather than failing, take
-        # the write lock at BEGIN, and let readers run beside one writer.
-        name = str(config.get("NAME") or "")
-        if name and name != ":memory:":
-            from pathlib import Path
-
-            Path(name).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        config.setdefault("OPTIONS", {})
-        config["OPTIONS"].update(
-            {"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
-        )
-    return config
+    return config(url)
 
 
 def setup(db_url: str | None = None, *, migrate: bool = True) -> str:
