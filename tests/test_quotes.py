@@ -161,3 +161,21 @@ def test_an_outlet_the_tagger_typed_as_a_place_is_still_the_source() -> None:
     assert sourced, [doc.span_text(q) for q in doc.layer("quotes")]
     assert "Tribune" in names[sourced[0]["source"]]
     assert names[sourced[0]["speaker"]] == "Jong Kwang Su"
+
+
+def test_a_title_line_is_never_taken_for_the_speaker() -> None:
+    import datetime as dt
+
+    from slant.article import Article
+    from slant.doc import Doc
+    from slant.pipeline import Pipeline
+
+    text = 'Commentary\n\nNot long ago Jong Kwang Su wrote in the People\'s Tribune that the alliance is "an Asian version of NATO."'
+    doc = Doc(Article(text=text, title="Commentary", published=dt.date(2023, 11, 13), language="en"))
+    doc = Pipeline(["language", "sentences", "entities", "entity_merge", "quotes"])(doc)
+    quotes = doc.layer("quotes")
+    assert quotes
+    for q in quotes:
+        assert q["speaker_start"] is None or q["speaker_start"] > text.index("\n")
+    names = {e["id"]: e["name"] for e in doc.entities}
+    assert names.get(quotes[0]["speaker"]) == "Jong Kwang Su"

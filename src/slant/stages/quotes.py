@@ -239,9 +239,16 @@ def _np_span(offset: int, head: Any) -> tuple[int, int]:
 
 
 def _subject(tok: Any) -> Any | None:
-    for child in tok.children:
-        if child.dep_ in ("nsubj", "nsubjpass"):
-            return child
+    # The parser sometimes runs a title into the body and hangs a second
+    # subject on the verb across the line break ("Commentary\n\nKim wrote"):
+    # take the subject nearest the verb on its own line.
+    subjects = [
+        child for child in tok.children
+        if child.dep_ in ("nsubj", "nsubjpass")
+        and "\n" not in tok.doc.text[min(child.idx, tok.idx):max(child.idx, tok.idx)]
+    ]
+    if subjects:
+        return min(subjects, key=lambda child: abs(child.i - tok.i))
     # "... and said": the subject of the first verb of the coordination;
     # "..., saying that": the subject of the verb the participle hangs on.
     if tok.dep_ == "conj" and tok.head.pos_ in ("VERB", "AUX"):
