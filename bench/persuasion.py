@@ -90,6 +90,7 @@ def quality(split: str, limit: int) -> dict[str, Any]:
     return {
         "split": split, "articles": len(arts), "seconds": round(seconds, 1),
         "threshold": calibration_threshold(meta), "piece_threshold": meta["piece_threshold"],
+        "piece_threshold_low": meta.get("piece_threshold_low", meta["piece_threshold"]),
         "si": si, "baseline_si": base_si, "tc": tc, "full": full,
         "ece": {"raw": calibration.ece(raw, right), "calibrated": calibration.ece(cal, right), "n": len(raw),
                 "kind": (meta.get("calibration") or {}).get("kind")},
@@ -207,7 +208,7 @@ def report(q: dict[str, Any] | None, speed: list[dict[str, Any]], cold: dict[str
     lines = []
     if q:
         lines += [f"Quality on PTC {q['split']} ({q['articles']} articles; output threshold {q['threshold']}, "
-                  f"piece threshold {q['piece_threshold']})", "",
+                  f"piece thresholds {q['piece_threshold']}/{q['piece_threshold_low']})", "",
                   "| measure | precision | recall | F1 |", "|---|---|---|---|",
                   f"| SI (span identification) | {fmt(q['si']['precision'])} | {fmt(q['si']['recall'])} | **{fmt(q['si']['f1'])}** |",
                   f"| SI whole-sentence baseline | {fmt(q['baseline_si']['precision'])} | {fmt(q['baseline_si']['recall'])} | {fmt(q['baseline_si']['f1'])} |",
