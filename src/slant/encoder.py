@@ -13,7 +13,6 @@ which its weights were trained with; the two are deliberately separate.)
 
 from __future__ import annotations
 
-import math
 import os
 
 import torch
@@ -72,8 +71,8 @@ class Block(nn.Module):
             return x.view(b, t, HEADS, d).transpose(1, 2)
 
         q, k, v = split(sa.query(h)), split(sa.key(h)), split(sa.value(h))
-        att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(d) + bias, dim=-1)
-        ctx = (att @ v).transpose(1, 2).reshape(b, t, HIDDEN)
+        # The fused kernel (as BertModel uses by default): softmax(q k^T / sqrt(d) + bias) v.
+        ctx = F.scaled_dot_product_attention(q, k, v, attn_mask=bias).transpose(1, 2).reshape(b, t, HIDDEN)
         ao = self.attention.output
         h = ao.LayerNorm(h + ao.dense(ctx))
         ff = F.gelu(self.intermediate.dense(h))
