@@ -178,8 +178,12 @@ def load(directory: Path) -> tuple[StanceNet, Any, dict[str, Any]]:
     config = json.loads((directory / "config.json").read_text())
     net, tokenizer = build(frozen=int(config["frozen"]))
     weights = directory / "stance.safetensors"
-    state = unpack(load_file(str(weights)))
-    expected = set(trainable_state(net))
+    _fill(net, unpack(load_file(str(weights))), set(trainable_state(net)), weights)
+    return net, tokenizer, config
+
+
+def _fill(net: nn.Module, state: dict[str, torch.Tensor], expected: set[str], weights: Path) -> None:
+    """Copy our trained tensors into ``net`` (refusing a file that does not fit) and freeze it for inference."""
     if set(state) != expected:
         missing = sorted(expected - set(state)) or sorted(set(state) - expected)
         raise ValueError(f"{weights} does not match the network (e.g. {missing[0]!r})")
@@ -190,7 +194,6 @@ def load(directory: Path) -> tuple[StanceNet, Any, dict[str, Any]]:
     net.eval()
     for p in net.parameters():
         p.requires_grad = False
-    return net, tokenizer, config
 
 
 class StanceRunner(nn.Module):
@@ -230,17 +233,7 @@ def load_runner(directory: Path) -> tuple[StanceRunner, Any, dict[str, Any]]:
     weights = directory / "stance.safetensors"
     # Saved names are StanceNet's (``encoder.encoder.layer.N...`` inside a
     # BertModel); our encoder mirrors BertModel's names under ``encoder.``.
-    state = unpack(load_file(str(weights)))
     own = net.state_dict()
     top = tuple(f"encoder.encoder.layer.{i}." for i in range(frozen, len(net.encoder.encoder.layer)))
-    expected = {n for n in own if n.startswith(top + ("head.",))}
-    if set(state) != expected:
-        missing = sorted(expected - set(state)) or sorted(set(state) - expected)
-        raise ValueError(f"{weights} does not match the network (e.g. {missing[0]!r})")
-    with torch.no_grad():
-        for name, tensor in state.items():
-            own[name].copy_(tensor.to(own[name].dtype))
-    net.eval()
-    for p in net.parameters():
-        p.requires_grad = False
+    _fill(net, unpack(load_file(str(weights))), {n for n in own if n.startswith(top + ("head.",))}, weights)
     return net, tokenizer, config
