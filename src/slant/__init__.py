@@ -13,7 +13,7 @@ Errors are drawn in ``slant.errors``.
 from __future__ import annotations
 
 import os
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from .article import Article, text_id
 from .doc import SCHEMA, Doc, Span
@@ -68,10 +68,3 @@ def analyze(source: "Article | str | os.PathLike[str]", *, stages: Sequence[str]
 
         article = article_from_text(str(source))
     return _pipeline(stages)(Doc(article))
-
-
-def analyze_many(articles: Iterable[Article], *, stages: Sequence[str] | None = None) -> Iterable[Doc]:
-    """Analyse articles one after another in this process, in order."""
-    pipeline = _pipeline(stages)
-    for article in articles:
-        yield pipeline(Doc(article))

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from typing import Callable, Iterable, Iterator, Protocol, Sequence
+from typing import Callable, Iterable, Protocol, Sequence
 
 from .doc import Doc
 from .errors import ModelError, PipelineError
@@ -185,10 +185,6 @@ class Pipeline:
             produced.update(spec.adds)
             doc.stages_run.append(spec.name)
         return doc
-
-    def pipe(self, docs: Iterable[Doc]) -> Iterator[Doc]:
-        for doc in docs:
-            yield self(doc)
 
     @staticmethod
     def _skip_reason(spec: StageSpec, doc: Doc, produced: set[str]) -> str | None:

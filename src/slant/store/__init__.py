@@ -35,13 +35,6 @@ _ALIASES: dict[str, str] = {}
 _MIGRATED: set[str] = set()
 
 
-def database_config(url: str) -> dict:
-    """Django's DATABASES entry for ``url`` (defined in ``slant.conf``)."""
-    from ..conf import database_config as config
-
-    return config(url)
-
-
 def setup(db_url: str | None = None, *, migrate: bool = True) -> str:
     """Configure Django for slant and migrate the database; return its alias.
 
@@ -90,6 +83,8 @@ def _register(url: str) -> str:
     from django.db import connections
 
     alias = "slant_" + hashlib.sha1(url.encode("utf-8")).hexdigest()[:12]
+    from ..conf import database_config
+
     config = database_config(url)
     settings.DATABASES[alias] = config
     # The connection handler keeps its own (usually the same) dict; fill in

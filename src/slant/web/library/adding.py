@@ -18,14 +18,12 @@ from django.db import transaction
 
 from slant.article import Article
 from slant.errors import InputError, SlantError
+from slant.sources import SUFFIXES
 from slant.store.models import Article as StoredArticle
 from slant.web.library.models import Collection, Entry
 
 # File types the sources read, by suffix, each optionally gzipped (".warc.gz").
-KNOWN_SUFFIXES = (
-    ".html", ".htm", ".xhtml", ".shtml", ".txt", ".text", ".jsonl", ".ndjson",
-    ".xml", ".rss", ".atom", ".warc", ".arc",
-)
+KNOWN_SUFFIXES = SUFFIXES
 
 
 @dataclass
