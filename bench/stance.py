@@ -16,8 +16,11 @@ apart, and lexicon polarity is not attitude toward an actor.
 Speed: (1) classifier throughput in mentions per second over rw/test; (2) the
 ``stance`` stage alone on a ~600-word article assembled from rw/test
 sentences (sentences, entities and entity_merge run first and are not timed),
-as ms/article. Threads: ``--threads`` (default 1; the CI machine's 2 cores are
-shared, where one thread is the faster choice).
+as ms/article. The network runs as the stage runs it: onnxruntime from the
+cache (``SLANT_STANCE_BACKEND=torch`` for torch). Threads: ``--threads``
+(default 1; the CI machine's 2 cores are shared, where one thread is the
+faster choice). ``--onnx`` also times onnxruntime against the torch network
+on the same batches and reports the largest logit difference.
 
 NewsMTSC is read from ../shared/data at run time; nothing is copied.
 """
@@ -103,52 +106,41 @@ def speed(clf: Any, targets: list[data.Target], repeats: int) -> dict[str, Any]:
 
 
 def onnx_speed(clf: Any, targets: list[data.Target], threads: int) -> dict[str, Any]:
-    """The same network exported to ONNX and run by onnxruntime, same batches, for comparison."""
-    import tempfile
+    """The classifier's network (onnxruntime, from the cache) against the torch network it was exported from.
 
+    Same inputs, same batches (the classifier's own batching); max difference of the logits.
+    """
     import numpy as np
-    import onnxruntime as ort
     import torch
 
-    from slant.stance.encode import collate, encode
+    from slant.stance.classifier import batches
+    from slant.stance.encode import encode, pad
+    from slant.stance.model import load_runner
+    from slant.stance.runtime import torch_forward
 
     items = [(t.sentence, t.start, t.end) for t in targets]
     encoded = encode(clf.tokenizer, items, clf.net.marker_ids, clf.max_len)
     order = sorted(range(len(encoded)), key=lambda i: len(encoded[i][0]))
-    batches = [collate([encoded[i] for i in order[b : b + clf.batch_size]])
-               for b in range(0, len(order), clf.batch_size)]
-    with tempfile.TemporaryDirectory() as tmp:
-        path = f"{tmp}/stance.onnx"
-        t0 = time.perf_counter()
-        first = batches[0]
-        torch.onnx.export(
-            clf.net, (first["input_ids"], first["attention_mask"], first["marker_pos"]), path,
-            input_names=["input_ids", "attention_mask", "marker_pos"], output_names=["logits"],
-            dynamic_axes={"input_ids": {0: "b", 1: "n"}, "attention_mask": {0: "b", 1: "n"},
-                          "marker_pos": {0: "b"}, "logits": {0: "b"}},
-            opset_version=17, dynamo=False,
-        )
-        export_s = time.perf_counter() - t0
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads
-        t0 = time.perf_counter()
-        session = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
-        session_s = time.perf_counter() - t0
-        feeds = [{k: v.numpy() for k, v in b.items()} for b in batches]
-        session.run(None, feeds[0])
+    feeds = [pad([encoded[order[i]] for i in idx])
+             for idx in batches([len(encoded[i][0]) for i in order], clf.batch_size, clf.max_tokens)]
+    t0 = time.perf_counter()
+    net, _, _ = load_runner(clf.directory)
+    torch_load_s = time.perf_counter() - t0
+    torch.set_num_threads(threads)
+    run_torch = torch_forward(net)
+    results = {}
+    for name, run in (("onnxruntime", clf.net), ("torch", run_torch)):
+        run(feeds[0])
         t0, c0 = time.perf_counter(), time.process_time()
-        ort_logits = [session.run(None, f)[0] for f in feeds]
-        ort_wall, ort_cpu = time.perf_counter() - t0, time.process_time() - c0
-        t0, c0 = time.perf_counter(), time.process_time()
-        with torch.inference_mode():
-            torch_logits = [clf.net(**b).numpy() for b in batches]
-        torch_wall, torch_cpu = time.perf_counter() - t0, time.process_time() - c0
-    diff = max(float(np.abs(a - b).max()) for a, b in zip(ort_logits, torch_logits))
-    n = len(items)
-    return {"export_s": round(export_s, 1), "session_load_s": round(session_s, 2),
-            "onnxruntime_mentions_per_cpu_s": round(n / ort_cpu, 1), "onnxruntime_mentions_per_s": round(n / ort_wall, 1),
-            "torch_mentions_per_cpu_s": round(n / torch_cpu, 1), "torch_mentions_per_s": round(n / torch_wall, 1),
-            "max_logit_diff": diff}
+        logits = [run(f) for f in feeds]
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        results[name] = (logits, len(items) / cpu, len(items) / wall)
+    diff = max(float(np.abs(a - b).max()) for a, b in zip(results["onnxruntime"][0], results["torch"][0]))
+    return {"backend": clf.backend, "torch_load_s": round(torch_load_s, 2),
+            "onnxruntime_mentions_per_cpu_s": round(results["onnxruntime"][1], 1),
+            "onnxruntime_mentions_per_s": round(results["onnxruntime"][2], 1),
+            "torch_mentions_per_cpu_s": round(results["torch"][1], 1),
+            "torch_mentions_per_s": round(results["torch"][2], 1), "max_logit_diff": diff}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -158,20 +150,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--no-speed", action="store_true")
     ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--onnx", action="store_true", help="also time the network under onnxruntime")
+    ap.add_argument("--onnx", action="store_true", help="also time the onnxruntime network against torch's")
     ap.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = ap.parse_args(argv)
 
-    import torch
+    import os
 
-    torch.set_num_threads(args.threads)
+    os.environ["SLANT_STANCE_THREADS"] = str(args.threads)  # onnxruntime's threads
     from slant.stance.classifier import StanceClassifier
 
     t0 = time.perf_counter()
     clf = StanceClassifier(args.model)
     load_s = time.perf_counter() - t0
+    if clf.backend == "torch":  # SLANT_STANCE_BACKEND=torch, or no onnxruntime
+        import torch
+
+        torch.set_num_threads(args.threads)
     results: dict[str, Any] = {"model": str(args.model or "shipped"), "load_s": round(load_s, 2),
-                               "threads": args.threads, "splits": {}}
+                               "backend": clf.backend, "threads": args.threads, "splits": {}}
     for split in args.splits:
         targets = data.read(split)
         gold = [t.label for t in targets]
@@ -200,12 +196,12 @@ def main(argv: list[str] | None = None) -> int:
               f"stage on a {s['article_words']}-word article ({s['article_mentions']} mentions, "
               f"{s['article_entities']} entities): {s['ms_per_article_median']} ms wall, "
               f"{s['cpu_ms_per_article_median']} ms CPU (median of {args.repeats}); "
-              f"model load {load_s:.1f}s; threads {args.threads}")
+              f"model load {load_s:.1f}s; backend {clf.backend}; threads {args.threads}")
     if args.onnx:
         o = results["onnx"] = onnx_speed(clf, data.read("rw/test"), args.threads)
         print(f"onnxruntime vs torch (rw/test, same batches): {o['onnxruntime_mentions_per_cpu_s']} vs "
               f"{o['torch_mentions_per_cpu_s']} mentions per CPU-second ({o['onnxruntime_mentions_per_s']} vs "
-              f"{o['torch_mentions_per_s']} wall); export {o['export_s']}s, session load {o['session_load_s']}s, "
+              f"{o['torch_mentions_per_s']} wall); torch network load {o['torch_load_s']}s, "
               f"max logit difference {o['max_logit_diff']:.2e}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")

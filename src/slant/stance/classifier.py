@@ -42,7 +42,7 @@ class StanceClassifier:
                  max_tokens: int = MAX_TOKENS) -> None:
         from ..wordpieces import WordPieces
 
-        directory = directory or MODEL_DIR
+        directory = self.directory = directory or MODEL_DIR
         if not (directory / "stance.safetensors").is_file():
             raise ModelError(f"stance model weights not found in {directory} (train with python -m slant.train.stance)")
         self.config: dict[str, Any] = json.loads((directory / "config.json").read_text())
