@@ -17,6 +17,11 @@ a new SQLite database, exactly as ``slant ingest`` does. Two rates:
   result arrival times would flatter pipelined engines: Ray actors work
   ahead while the driver waits for results in input order.)
 
+Beside them, warm CPU-s/article: the same difference taken on CPU seconds
+(user + system, of the run and its worker processes; local engine only, Ray's
+processes are not children of the run). On cores shared with other work it
+is the steadier figure: the wall clock then mostly measures the neighbours.
+
 The stages are the default pipeline as registered when the script runs,
 less any stage whose model cannot load here (printed, with the reason).
 """
@@ -77,10 +82,12 @@ def run_one(data: Path, limit: int | None, stages: list[str], engine: str, worke
 
         store.setup(db)  # migrations are not what we measure
         load_before = os.getloadavg()[0]
+        cpu_before = _cpu_seconds()
         started = time.perf_counter()
         summary = batch.ingest(items, db=db, stages=stages, engine=engine, workers=workers,
                                progress=lambda outcome, _: arrivals.append(time.perf_counter()))
         wall = time.perf_counter() - started
+        cpu = _cpu_seconds() - cpu_before
     n = summary.stored
     return {
         "engine": engine,
@@ -90,11 +97,24 @@ def run_one(data: Path, limit: int | None, stages: list[str], engine: str, worke
         "failures": [str(f) for f in summary.failures[:5]],
         "chars": sum(len(a.text) for a in items if hasattr(a, "text")),
         "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),
         "first_result_s": round(arrivals[0] - started, 2) if arrivals else None,
         "overall_per_s": round(n / wall, 3) if wall else None,
         "load_avg_before": round(load_before, 2),
         "load_avg_after": round(os.getloadavg()[0], 2),
     }
+
+
+def engine_of(config: str) -> str:
+    return config.split(":")[0]
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU of this process and its finished children (local pool workers; not Ray's processes)."""
+    import resource
+
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def _count_articles(data: Path) -> int:
@@ -152,19 +172,25 @@ def main(argv: list[str] | None = None) -> int:
         short, result = runs
         extra_s = result["wall_s"] - short["wall_s"]
         result["warm_per_s"] = round((result["articles"] - short["articles"]) / extra_s, 3) if extra_s > 0 else None
+        extra_n = result["articles"] - short["articles"]
+        # Marginal CPU per article (start-up cancels out as for the warm rate); Ray's processes are not counted.
+        result["warm_cpu_s_per_article"] = (round((result["cpu_s"] - short["cpu_s"]) / extra_n, 3)
+                                            if extra_n > 0 and engine_of(config) == "local" else None)
         result["short_run"] = short
         results.append(result)
         print(f"{config:>8}: {result['articles']} articles ({result['failed']} failed) in {result['wall_s']} s; "
               f"overall {result['overall_per_s']}/s, warm {result['warm_per_s']}/s "
               f"({short['articles']} articles took {short['wall_s']} s); first result after "
-              f"{result['first_result_s']} s (load {result['load_avg_before']}→{result['load_avg_after']})", flush=True)
+              f"{result['first_result_s']} s (load {result['load_avg_before']}→{result['load_avg_after']}); "
+              f"warm CPU-s/article {result['warm_cpu_s_per_article']}", flush=True)
 
     print()
-    print("| engine | workers | articles | wall s | first result s | overall articles/s | warm articles/s |")
-    print("|---|---|---|---|---|---|---|")
+    print("| engine | workers | articles | wall s | first result s | overall articles/s | warm articles/s "
+          "| warm CPU-s/article |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in results:
         print(f"| {r['engine']} | {r['workers']} | {r['articles']} | {r['wall_s']} | {r['first_result_s']} | "
-              f"{r['overall_per_s']} | {r['warm_per_s']} |")
+              f"{r['overall_per_s']} | {r['warm_per_s']} | {r['warm_cpu_s_per_article']} |")
     if args.json:
         args.json.write_text(json.dumps({"stages": stages, "dropped": dropped, "results": results}, indent=2))
     return 0
