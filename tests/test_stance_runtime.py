@@ -57,6 +57,20 @@ def test_it_builds_the_onnx_file_once_and_agrees_with_torch(tmp_path: Path, monk
     np.testing.assert_allclose(got.sum(1), 1.0, atol=1e-5)
 
 
+@pytest.mark.slow
+def test_the_int8_option_builds_its_own_file_and_keeps_clear_cases(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLANT_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("SLANT_STANCE_BACKEND", "int8")
+    clf = StanceClassifier()
+    assert clf.backend == "onnxruntime-int8"
+    names = sorted(p.name for p in tmp_path.glob("stance-*.onnx"))
+    assert len(names) == 2 and names[0].endswith("-int8.onnx"), names  # the fp32 file it was made from stays
+    probs = np.array(clf.predict(ITEMS))
+    np.testing.assert_allclose(probs.sum(1), 1.0, atol=1e-5)
+    assert probs[0].argmax() == 0 and probs[1].argmax() == 2  # "a liar and a coward"; "widely admired"
+
+
 def test_it_falls_back_to_torch_when_the_cache_cannot_be_written(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     blocker = tmp_path / "not-a-folder"
