@@ -24,6 +24,10 @@ is the steadier figure: the wall clock then mostly measures the neighbours.
 
 The stages are the default pipeline as registered when the script runs,
 less any stage whose model cannot load here (printed, with the reason).
+
+``--per-stage N`` instead runs the pipeline in this process over the first N
+articles (after one warm-up article) and prints each stage's CPU seconds per
+article, and the models' load time.
 """
 
 from __future__ import annotations
@@ -117,6 +121,48 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+def per_stage(data: Path, limit: int, stages: list[str] | None) -> dict:
+    """CPU seconds per article of each stage, in this process, after loading the models and one warm-up article."""
+    import sys as _sys
+
+    from slant import Article
+    from slant.doc import Doc
+    from slant import pipeline as _pipeline
+    from slant.pipeline import Pipeline, instance
+    from slant.sources import iter_sources
+
+    articles = [a for a in iter_sources(data) if isinstance(a, Article)][: limit + 1]
+    pipeline = Pipeline(stages)
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    pipeline.warm_up()
+    load = {"wall_s": round(time.perf_counter() - wall0, 2), "cpu_s": round(time.process_time() - cpu0, 2),
+            "torch_imported": "torch._C" in _sys.modules}
+    pipeline(Doc(articles[0]))
+    cpu = {spec.name: 0.0 for spec in pipeline.specs}
+
+    def timed(name: str, stage):  # type: ignore[no-untyped-def]
+        def run(doc: Doc) -> Doc:
+            c = time.process_time()
+            try:
+                return stage(doc)
+            finally:
+                cpu[name] += time.process_time() - c
+        return run
+
+    # The runner itself decides what runs (language checks, skips); each built stage is wrapped to time it.
+    for spec in pipeline.specs:
+        _pipeline._INSTANCES[spec.name] = timed(spec.name, instance(spec.name))
+    started = time.perf_counter()
+    for article in articles[1:]:
+        pipeline(Doc(article))
+    wall = time.perf_counter() - started
+    n = len(articles) - 1
+    return {"articles": n, "mean_words": round(sum(len(a.text.split()) for a in articles[1:]) / n),
+            "mean_chars": round(sum(len(a.text) for a in articles[1:]) / n), "load": load,
+            "cpu_s_per_article": {k: round(v / n, 3) for k, v in cpu.items()},
+            "total_cpu_s_per_article": round(sum(cpu.values()) / n, 3), "wall_s_per_article": round(wall / n, 3)}
+
+
 def _count_articles(data: Path) -> int:
     from slant.sources import iter_sources
 
@@ -130,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stages", default=None, help="comma-separated stages (default: every default stage that loads)")
     ap.add_argument("--configs", default=DEFAULT_CONFIGS, help="engine:workers,... (default %(default)s)")
     ap.add_argument("--json", type=Path, default=None, help="also write the results here")
+    ap.add_argument("--per-stage", type=int, default=None, metavar="N",
+                    help="instead: CPU seconds per article of each stage over the first N articles, in this process")
     ap.add_argument("--one", default=None, help=argparse.SUPPRESS)  # engine:workers, run in this process
     args = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -143,6 +191,16 @@ def main(argv: list[str] | None = None) -> int:
     if not args.data.exists():
         print(f"no data at {args.data}", file=sys.stderr)
         return 2
+    if args.per_stage:
+        r = per_stage(args.data, args.per_stage, args.stages.split(",") if args.stages else None)
+        print(f"models loaded in {r['load']['wall_s']} s ({r['load']['cpu_s']} CPU-s; torch imported: "
+              f"{r['load']['torch_imported']}); {r['articles']} articles, {r['mean_words']} words / "
+              f"{r['mean_chars']} chars on average")
+        print("CPU s/article: " + ", ".join(f"{k} {v}" for k, v in r["cpu_s_per_article"].items())
+              + f"; total {r['total_cpu_s_per_article']}; wall {r['wall_s_per_article']} s/article")
+        if args.json:
+            args.json.write_text(json.dumps(r, indent=2))
+        return 0
     # Which stages can load is found in a child too, so no configuration
     # below starts with models already in memory.
     probe = subprocess.run(
