@@ -58,6 +58,20 @@ def test_it_builds_the_onnx_file_once_and_agrees_with_torch(tmp_path: Path, monk
 
 
 @pytest.mark.slow
+def test_a_damaged_cache_file_is_built_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from slant.stance.runtime import cache_key
+
+    monkeypatch.setenv("SLANT_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("SLANT_STANCE_BACKEND", raising=False)
+    damaged = tmp_path / f"stance-{cache_key(MODEL_DIR)}.onnx"
+    damaged.write_bytes(b"\x08\x07 not a model")
+    clf = StanceClassifier()
+    assert clf.backend == "onnxruntime"
+    assert damaged.stat().st_size > 10_000_000
+    assert clf.predict(ITEMS[:1])[0][0] > 0.5
+
+
+@pytest.mark.slow
 def test_the_int8_option_builds_its_own_file_and_keeps_clear_cases(tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SLANT_CACHE_DIR", str(tmp_path))

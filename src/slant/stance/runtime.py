@@ -192,6 +192,25 @@ def quantize(source: Path, path: Path) -> None:
             os.unlink(tmp)
 
 
+def _open(path: Path, make: Callable[[], None], want_session: bool) -> "onnxruntime.InferenceSession | None":
+    """A session on the cached file (or None if not wanted), made first if absent.
+
+    A file onnxruntime cannot read (damaged on disk: it is only ever written
+    whole, by rename) is made again, once.
+    """
+    if not path.exists():
+        make()
+        return session(path, threads()) if want_session else None
+    try:
+        return session(path, threads()) if want_session else None
+    except (OSError, ImportError):
+        raise
+    except Exception:  # noqa: BLE001  (onnxruntime's own error types for an unreadable model)
+        path.unlink(missing_ok=True)
+        make()
+        return session(path, threads())
+
+
 class Network:
     """The loaded network: called on a padded batch (numpy), returns logits; says which backend runs it."""
 
@@ -215,14 +234,12 @@ def load(directory: Path, tokenizer: Any, marker_ids: tuple[int, int], max_len: 
     if backend != "torch":
         try:
             path = cache_dir() / f"stance-{cache_key(directory)}.onnx"
-            if not path.exists():
-                build_onnx(directory, path, tokenizer, max_len)
-            name = "onnxruntime"
-            if backend == "int8":
-                fp32, path, name = path, path.with_name(f"{path.stem}-int8.onnx"), "onnxruntime-int8"
-                if not path.exists():
-                    quantize(fp32, path)
-            return Network(onnx_forward(session(path, threads())), marker_ids, name)
+            fp32 = _open(path, lambda: build_onnx(directory, path, tokenizer, max_len), backend == "onnx")
+            if backend == "onnx":
+                return Network(onnx_forward(fp32), marker_ids, "onnxruntime")  # type: ignore[arg-type]
+            int8 = path.with_name(f"{path.stem}-int8.onnx")
+            sess = _open(int8, lambda: quantize(path, int8), True)
+            return Network(onnx_forward(sess), marker_ids, "onnxruntime-int8")  # type: ignore[arg-type]
         except (OSError, ImportError, ModelError) as exc:
             # An unwritable cache, a missing onnxruntime or a failed check: torch gives the same answers, slower to start.
             warnings.warn(f"stance: onnxruntime path unavailable ({exc}); using torch", RuntimeWarning, stacklevel=2)
