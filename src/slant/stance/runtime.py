@@ -17,7 +17,7 @@ build a new file and the old one is removed.
 float rounding: the export check allows 1e-4 on the probabilities).
 ``SLANT_STANCE_BACKEND=int8`` runs an int8 copy of the ONNX file (onnxruntime's
 dynamic quantization, one scale per output column): about 1.5x less CPU per
-mention, but its answers are not the same: on NewsMTSC test about 4 % of the
+mention, but its answers are not the same: on NewsMTSC test 4-5 % of the
 labels change and F1_m moves by 0.1-0.2 points (BENCHMARKS.md, "Stance"). It is
 for batch runs that value speed over exact agreement; the default is fp32.
 ``SLANT_STANCE_THREADS`` sets onnxruntime's threads (default 1: the batches of
