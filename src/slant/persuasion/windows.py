@@ -7,13 +7,12 @@ it gives character offsets and loads in milliseconds, without transformers.
 from __future__ import annotations
 
 import dataclasses
-import functools
-import os
 from typing import Iterator
 
 import numpy as np
 
-from ..wordpieces import wheel_dir
+# One tokenizer per process, shared with the stance stage.
+from ..wordpieces import raw_tokenizer as tokenizer
 
 # Word pieces per window, not counting [CLS] and [SEP].
 WINDOW = 254
@@ -21,16 +20,6 @@ WINDOW = 254
 # is read with some context on both sides; training uses more overlap.
 OVERLAP = 32
 CLS_ID, SEP_ID, PAD_ID = 101, 102, 0
-
-
-@functools.lru_cache(maxsize=1)
-def tokenizer():  # type: ignore[no-untyped-def]
-    from tokenizers import Tokenizer
-
-    tok = Tokenizer.from_file(os.path.join(wheel_dir(), "tokenizer.json"))
-    tok.no_truncation()
-    tok.no_padding()
-    return tok
 
 
 @dataclasses.dataclass
