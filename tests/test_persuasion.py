@@ -175,6 +175,46 @@ def test_it_trains_with_the_shipped_recipe_unless_stage_flags_are_given(monkeypa
         training.main(["--data", str(data), "--recipe", "shipped", "--epochs", "1"])
 
 
+def test_a_fit_on_all_articles_takes_thresholds_and_calibration_from_the_held_out_run(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import json
+
+    from slant.train import persuasion as training
+
+    data = tmp_path / "ptc"
+    data.mkdir()
+    (data / "train-task-flc-tc.labels").write_text("", encoding="utf-8")
+    trained: list[dict] = []
+    monkeypatch.setattr(training, "train", lambda a: trained.append(dict(vars(a))))
+    monkeypatch.setattr(training, "calibrate", lambda a: pytest.fail("a fit on all articles has nothing to calibrate on"))
+    held, final = tmp_path / "held", tmp_path / "final"
+    held.mkdir()
+    final.mkdir()
+    args = ["--data", str(data), "--out", str(final), "--cache", str(tmp_path / "c"), "--fit-all", "--choices-from", str(held)]
+    # No held-out run yet: it stops before any training.
+    with pytest.raises(SystemExit, match="no held-out run"):
+        training.main(args)
+    assert trained == []
+    ref = {"piece_threshold": 0.45, "piece_threshold_low": 0.15, "threshold": 0.2, "second_label_min": 0.4,
+           "calibration": {"kind": "platt", "a": 1.5, "b": -0.5}, "held_out": {"articles": 56, "tc_micro_f1": 0.6},
+           "training": {"recipe": "shipped", "batch": 16, "tc_weight": 1.0, "seed": 7, "frozen": 0, "threads": 0,
+                        "limit": 0, "stages": training.SHIPPED_RECIPE}}
+    (held / "meta.json").write_text(json.dumps(ref), encoding="utf-8")
+    # A held-out run of another recipe (here another seed) cannot lend its choices.
+    with pytest.raises(SystemExit, match="seed"):
+        training.main(args)
+    assert trained == []
+    ref["training"]["seed"] = 13
+    ref["training"]["threads"] = 2  # threads do not change the weights
+    (held / "meta.json").write_text(json.dumps(ref), encoding="utf-8")
+    assert training.main(args) == 0
+    assert trained and all(t["fit_all"] for t in trained) and trained[-1]["out"] == final
+    meta = json.loads((final / "meta.json").read_text(encoding="utf-8"))
+    assert {k: meta[k] for k in training.CHOSEN_ON_HELD_OUT} == {k: ref[k] for k in training.CHOSEN_ON_HELD_OUT}
+    assert meta["training"]["fit_all"] is True and meta["held_out"]["articles"] == 56
+    assert "fitted without these articles" in meta["held_out"]["model"]
+
+
 def test_it_maps_character_spans_to_pieces() -> None:
     text = "Hello brave new world"
     p = pieces(text)

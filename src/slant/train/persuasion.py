@@ -18,6 +18,11 @@ Steps, all with fixed seeds:
    threshold (and extra-label rule) that maximises the mean of SI and
    full-task F1 of the emitted spans; write ``meta.json`` beside the fp16
    weights.
+
+``--fit-all`` then trains the same recipe again on all training articles and
+takes its thresholds and calibration from that held-out run's ``meta.json``
+(``--choices-from``): with no article left out, nothing else could choose them
+honestly. ``make train`` runs both steps; the shipped weights come from the second.
 """
 
 from __future__ import annotations
@@ -141,6 +146,8 @@ def train(args: argparse.Namespace) -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     fit, _ = split_articles(load_split("train", args.data), args.seed)
+    if args.fit_all:
+        fit = load_split("train", args.data)
     if args.limit:
         fit = fit[:args.limit]
     log(f"{len(fit)} fitting articles")
@@ -206,6 +213,50 @@ def train(args: argparse.Namespace) -> None:
         upper.eval()
         save_weights(upper, args.out)
         log(f"epoch {epoch + 1} done in {time.time() - t0:.0f} s; weights saved to {args.out}")
+
+
+# What a fit on all articles takes over from the held-out run of the same recipe.
+CHOSEN_ON_HELD_OUT = ("piece_threshold", "piece_threshold_low", "threshold", "calibration", "second_label_min")
+
+
+def held_out_choices(directory: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """The held-out run's ``meta.json``, checked to come from the same recipe as this run."""
+    path = directory / META_FILE
+    if not path.exists():
+        raise SystemExit(f"{path}: no held-out run here to take thresholds and calibration from; run "
+                         f"`slant train persuasion --out {directory}` first")
+    ref = json.loads(path.read_text(encoding="utf-8"))
+    ours = {k: v for k, v in run_description(args).items() if k != "threads"}  # threads do not change weights
+    theirs = {k: v for k, v in ref.get("training", {}).items() if k in ours}
+    differs = sorted(k for k in ours if ours[k] != theirs.get(k))
+    if differs or ref.get("training", {}).get("fit_all"):
+        raise SystemExit(f"{path}: not a held-out run of this recipe (differs in {', '.join(differs) or 'fit_all'})")
+    return ref
+
+
+def run_description(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings that define a training run, as written to ``meta.json``."""
+    desc = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
+            if k not in ("data", "out", "cache", "calibrate_only", "choices_from", "fit_all")}
+    if args.recipe == "shipped":
+        for key in ("epochs", "lr", "head_lr", "init"):
+            desc.pop(key, None)
+        desc["stages"] = SHIPPED_RECIPE
+    return desc
+
+
+def adopt_choices(args: argparse.Namespace) -> dict[str, Any]:
+    """Write ``meta.json`` for weights fitted on all articles, with the held-out run's thresholds and calibration."""
+    ref = held_out_choices(args.choices_from, args)
+    meta: dict[str, Any] = {k: ref[k] for k in CHOSEN_ON_HELD_OUT if k in ref}
+    meta["held_out"] = {**ref["held_out"], "model": "the held-out run's weights (fitted without these articles); "
+                        "these weights were fitted on them too, so no held-out figure exists for them"}
+    meta["training"] = {**run_description(args), "fit_all": True,
+                        "choices_from": "held-out run of the same recipe"}
+    meta["frozen_layers"] = args.frozen
+    (args.out / META_FILE).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    log(f"thresholds and calibration taken from {args.choices_from / META_FILE}; meta written to {args.out / META_FILE}")
+    return meta
 
 
 def calibrate(args: argparse.Namespace) -> dict[str, Any]:
@@ -293,12 +344,7 @@ def calibrate(args: argparse.Namespace) -> dict[str, Any]:
         "ece_raw": round(ece_raw, 4), "ece_cross_fitted": {k: round(v, 4) for k, v in ece_cross.items()},
         "calibration": chosen,
     }
-    meta["training"] = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
-                        if k not in ("data", "out", "cache", "calibrate_only")}
-    if args.recipe == "shipped":
-        for key in ("epochs", "lr", "head_lr", "init"):
-            meta["training"].pop(key, None)
-        meta["training"]["stages"] = SHIPPED_RECIPE
+    meta["training"] = run_description(args)
     meta["frozen_layers"] = args.frozen
     (args.out / META_FILE).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     log(f"held-out: TC {tc:.4f} full F1 {full_final:.4f}, SI F1 {si_final:.4f} (threshold {thr_out}, extra labels >= "
@@ -349,6 +395,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     ap.add_argument("--init", type=Path, default=None, help="single run: start from the weights in this folder")
     ap.add_argument("--limit", type=int, default=0, help="use only this many fitting articles (smoke tests)")
+    ap.add_argument("--fit-all", action="store_true",
+                    help="train on all training articles, with thresholds and calibration from --choices-from")
+    ap.add_argument("--choices-from", type=Path, default=CACHE_DIR / "held-out",
+                    help="with --fit-all: the held-out run of the same recipe (default %(default)s)")
     ap.add_argument("--calibrate-only", action="store_true", help="skip training; recalibrate existing weights")
     args = ap.parse_args(argv)
     stage_flags = [f for f in ("epochs", "lr", "head_lr", "init") if getattr(args, f) is not None]
@@ -365,12 +415,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not (args.data / "train-task-flc-tc.labels").exists():
         print(f"{args.data}: no PTC training data here (train-task-flc-tc.labels missing)", file=sys.stderr)
         return 2
+    if args.fit_all:
+        held_out_choices(args.choices_from, args)  # fail before hours of training, not after
     if not args.calibrate_only:
         if args.recipe == "shipped":
             run_recipe(args)
         else:
             train(args)
-    calibrate(args)
+    if args.fit_all:
+        adopt_choices(args)
+    else:
+        calibrate(args)
     return 0
 
 
