@@ -18,6 +18,13 @@ architecture (bert-base-cased shape, ``BertConfig()`` defaults, random weights,
 with a token head and a sentence head; MiniLM's word pieces stand in for the
 cased vocabulary, which has the same size, and speed does not depend on it);
 the whole default pipeline; the cold start of one ``slant analyze`` call.
+
+Each system is timed twice: one process (onnxruntime with its default of one
+thread per session, torch with its default threads), and ``--workers`` processes
+at once, one thread each, as a batch run on a pool of workers would use the
+cores. The workers load and warm up, wait for each other, then all analyse
+the same texts; articles/s is all their articles over the slowest one's wall
+time.
 """
 
 from __future__ import annotations
@@ -116,8 +123,28 @@ def sample_articles(n: int) -> list[str]:
     return out
 
 
-def speed_worker(system: str, n: int) -> dict[str, Any]:
+ONE_THREAD = {"SLANT_PERSUASION_THREADS": "1", "SLANT_STANCE_THREADS": "1", "OMP_NUM_THREADS": "1",
+              "MKL_NUM_THREADS": "1"}
+
+
+def wait_for_the_others(barrier: Path | None, workers: int) -> None:
+    """Start timing only once every worker has loaded and warmed up (files in ``barrier`` count them)."""
+    if barrier is None:
+        return
+    (barrier / f"ready-{os.getpid()}").touch()
+    deadline = time.time() + 600
+    while len(list(barrier.glob("ready-*"))) < workers:
+        if time.time() > deadline:
+            raise SystemExit("the other speed workers never got ready")
+        time.sleep(0.01)
+
+
+def speed_worker(system: str, n: int, barrier: Path | None = None, workers: int = 1) -> dict[str, Any]:
     texts = sample_articles(n + 2)
+    if os.environ.get("OMP_NUM_THREADS") == "1" and system == "prta":
+        import torch
+
+        torch.set_num_threads(1)
     t_load = time.time()
     if system == "ours":
         from slant.persuasion.predictor import Predictor
@@ -136,15 +163,48 @@ def speed_worker(system: str, n: int) -> dict[str, Any]:
     for t in texts[:2]:  # warm-up: first-call costs are the cold-start figure's business
         run(t)
     load_s = time.time() - t_load
+    wait_for_the_others(barrier, workers)
     t0 = time.perf_counter()
     cpu0 = time.process_time()
     for t in texts[2:]:
         run(t)
     wall = time.perf_counter() - t0
     cpu = time.process_time() - cpu0
-    return {"system": system, "articles": n, "words": WORDS, "articles_per_s": n / wall, "ms_per_article": 1000 * wall / n,
-            "cpu_s_per_article": cpu / n, "load_and_warmup_s": load_s,
+    return {"system": system, "workers": 1, "articles": n, "words": WORDS, "articles_per_s": n / wall,
+            "ms_per_article": 1000 * wall / n, "wall_s": wall, "cpu_s_per_article": cpu / n, "load_and_warmup_s": load_s,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def run_speed(system: str, n: int, workers: int) -> dict[str, Any]:
+    """One process with default threads (``workers`` 1), or ``workers`` one-thread processes started together."""
+    import tempfile
+
+    cmd = [sys.executable, __file__, "--speed-worker", system, "--speed-n", str(n)]
+    with tempfile.TemporaryDirectory() as barrier:
+        env = dict(os.environ)
+        if workers > 1:
+            env.update(ONE_THREAD)
+            cmd += ["--barrier", barrier, "--workers", str(workers)]
+        procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                 for _ in range(workers)]
+        results = []
+        for proc in procs:
+            out, err = proc.communicate()
+            try:
+                results.append(json.loads(out.strip().splitlines()[-1]))
+            except (IndexError, json.JSONDecodeError):
+                for other in procs:
+                    other.kill()
+                return {"system": system, "workers": workers, "error": (err.strip().splitlines() or ["no output"])[-1]}
+    if workers == 1:
+        return results[0]
+    wall = max(r["wall_s"] for r in results)
+    total = sum(r["articles"] for r in results)
+    return {"system": system, "workers": workers, "articles": total, "words": WORDS, "articles_per_s": total / wall,
+            "ms_per_article": 1000 * wall / total, "wall_s": wall,
+            "cpu_s_per_article": sum(r["cpu_s_per_article"] * r["articles"] for r in results) / total,
+            "load_and_warmup_s": max(r["load_and_warmup_s"] for r in results),
+            "peak_rss_mb": sum(r["peak_rss_mb"] for r in results)}
 
 
 def prta_runner():  # type: ignore[no-untyped-def]
@@ -225,14 +285,16 @@ def report(q: dict[str, Any] | None, speed: list[dict[str, Any]], cold: dict[str
         if q.get("held_out"):
             lines.append(f"Held-out train (used to choose thresholds and fit calibration): {json.dumps(q['held_out'])}")
     if speed:
-        lines += ["", f"Speed on {WORDS}-word articles (cut from PTC dev), one process each:", "",
-                  "| system | articles/s | ms/article | CPU-s/article | peak RSS MB | load+warm-up s |", "|---|---|---|---|---|---|"]
+        lines += ["", f"Speed on {WORDS}-word articles (cut from PTC dev); workers > 1: that many one-thread processes "
+                  "at once (peak RSS summed over them):", "",
+                  "| system | workers | articles/s | ms/article | CPU-s/article | peak RSS MB | load+warm-up s |",
+                  "|---|---|---|---|---|---|---|"]
         for s in speed:
             if "error" in s:
-                lines.append(f"| {s['system']} | error: {s['error']} | | | | |")
+                lines.append(f"| {s['system']} | {s['workers']} | error: {s['error']} | | | | |")
             else:
-                lines.append(f"| {s['system']} | {s['articles_per_s']:.2f} | {s['ms_per_article']:.0f} | {s['cpu_s_per_article']:.2f} | "
-                             f"{s['peak_rss_mb']:.0f} | {s['load_and_warmup_s']:.1f} |")
+                lines.append(f"| {s['system']} | {s['workers']} | {s['articles_per_s']:.2f} | {s['ms_per_article']:.0f} | "
+                             f"{s['cpu_s_per_article']:.2f} | {s['peak_rss_mb']:.0f} | {s['load_and_warmup_s']:.1f} |")
     if cold:
         lines += ["", "Cold start (fresh process, model cache already built):"]
         for k, v in cold.items():
@@ -249,21 +311,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--speed-n", type=int, default=10, help="600-word articles per speed run")
     ap.add_argument("--systems", default="ours,prta,pipeline")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--workers", type=int, default=2,
+                    help="also time this many one-thread processes at once (default 2, one per core; 1: skip)")
     ap.add_argument("--speed-worker", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--barrier", type=Path, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.speed_worker:
-        print(json.dumps(speed_worker(args.speed_worker, args.speed_n)))
+        print(json.dumps(speed_worker(args.speed_worker, args.speed_n, args.barrier, args.workers)))
         return 0
     q = None if args.no_quality else quality(args.split, args.limit)
     speed, cold = [], None
     if not args.no_speed:
         for system in args.systems.split(","):
-            r = subprocess.run([sys.executable, __file__, "--speed-worker", system, "--speed-n", str(args.speed_n)],
-                               capture_output=True, text=True)
-            try:
-                speed.append(json.loads(r.stdout.strip().splitlines()[-1]))
-            except (IndexError, json.JSONDecodeError):
-                speed.append({"system": system, "error": (r.stderr.strip().splitlines() or ["no output"])[-1]})
+            speed.append(run_speed(system, args.speed_n, 1))
+            if args.workers > 1:
+                speed.append(run_speed(system, args.speed_n, args.workers))
         cold = cold_start()
     text = report(q, speed, cold)
     print(text)
