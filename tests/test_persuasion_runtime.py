@@ -35,6 +35,41 @@ def test_it_prunes_only_the_same_networks_other_files(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["persuasion-new.onnx", "stance-x.onnx"]
 
 
+def _tiny_network(path: Path) -> None:
+    """A one-MatMul ONNX model: enough for the cache's build / quantize / reopen logic."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    w = numpy_helper.from_array(np.arange(64, dtype=np.float32).reshape(8, 8) / 64, name="w")
+    graph = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["y"])], "tiny",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8])], [w])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnxcache.write_atomically(path, lambda tmp: onnx.save(model, tmp))
+
+
+@pytest.mark.parametrize("int8", [False, True])
+def test_a_damaged_fp32_file_is_built_again_once_for_either_backend(tmp_path: Path, int8: bool) -> None:
+    path = tmp_path / "net-key.onnx"
+    path.write_bytes(b"\x08\x07 not a model")
+    builds: list[Path] = []
+
+    def build() -> None:
+        builds.append(path)
+        _tiny_network(path)
+
+    sess = onnxcache.open_network(path, build, int8=int8, n_threads=1)
+    y = sess.run(None, {"x": np.ones((1, 8), np.float32)})[0]
+    assert builds == [path] and y.shape == (1, 8)
+    assert (tmp_path / "net-key-int8.onnx").exists() == int8
+    # Rebuilding does not help a build that keeps writing junk: the error reaches the caller instead of a loop.
+    path.write_bytes(b"junk")
+    (tmp_path / "net-key-int8.onnx").unlink(missing_ok=True)
+    with pytest.raises(Exception):
+        onnxcache.open_network(path, lambda: path.write_bytes(b"junk again"), int8=int8, n_threads=1)
+
+
 def test_it_refuses_bad_thread_counts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SLANT_X_THREADS", "two")
     with pytest.raises(ValueError, match="SLANT_X_THREADS"):

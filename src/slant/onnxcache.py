@@ -13,7 +13,8 @@ common lives here:
   (nothing else prunes the cache);
 - an int8 copy (onnxruntime's dynamic quantization, one scale per output
   column) is made from the fp32 file on request;
-- a file onnxruntime cannot read is rebuilt, once;
+- a file onnxruntime cannot read is rebuilt, once (an fp32 file the int8
+  copy cannot be made from, too);
 - sessions use few threads: one article's batches are small, and a second
   thread that waits for a busy core costs more than it gives. Batch runs use
   one worker process per core instead.
@@ -128,4 +129,15 @@ def open_network(path: Path, build: Callable[[], None], int8: bool, n_threads: i
     if not path.exists():
         build()
     quantized = path.with_name(f"{path.stem}-int8.onnx")
-    return open_cached(quantized, lambda: quantize(path, quantized), n_threads)
+
+    def make_int8() -> None:
+        try:
+            quantize(path, quantized)
+        except (OSError, ImportError):
+            raise
+        except Exception:  # noqa: BLE001  (onnx's errors for an unreadable fp32 file): build that again, once
+            path.unlink(missing_ok=True)
+            build()
+            quantize(path, quantized)
+
+    return open_cached(quantized, make_int8, n_threads)
