@@ -87,7 +87,7 @@ def test_it_refuses_an_unknown_backend(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setenv("SLANT_PERSUASION_BACKEND", "tensorflow")
     with pytest.raises(ValueError, match="SLANT_PERSUASION_BACKEND"):
-        runtime.load_net(our_weights()[0])
+        runtime.load_net(lambda: our_weights()[0])
 
 
 @pytest.mark.slow
@@ -103,8 +103,15 @@ def test_it_builds_the_onnx_file_once_and_agrees_with_torch(tmp_path: Path, monk
     built = list(tmp_path.glob("persuasion-*.onnx"))
     assert len(built) == 1 and built[0].stat().st_size > 10_000_000, built  # the stale file is gone
     stamp = built[0].stat().st_mtime_ns
-    Predictor()
+
+    def no_full_read(*_: object) -> None:
+        raise AssertionError("the whole weights file was read although the ONNX file is cached")
+
+    with monkeypatch.context() as m:
+        m.setattr("slant.persuasion.predictor.our_weights", no_full_read)
+        again = Predictor()
     assert built[0].stat().st_mtime_ns == stamp  # reused, not rebuilt
+    np.testing.assert_array_equal(again.feat_w, onnx.feat_w)
 
     weights, meta = our_weights()
     torch_pred = Predictor(weights=weights, meta=meta, net=torch_net(weights))

@@ -12,7 +12,7 @@ import numpy as np
 from . import calibration
 from .decode import find_spans, technique_probs
 from .runtime import Net, load_net
-from .weights import MODEL_DIR, N_TECH, our_weights
+from .weights import MODEL_DIR, N_TECH, our_meta, our_weights, some_of_our_weights
 from .windows import OVERLAP, WINDOW, Pieces, batches, pieces
 from ..techniques import NAMES
 
@@ -46,8 +46,10 @@ class Predictor:
         from .runtime import torch_net
 
         if weights is None or meta is None:
-            weights, meta = our_weights(directory)
-            self.net = net or load_net(weights, directory)
+            # With the ONNX file cached, inference needs only the technique head's feature weights from our file.
+            meta = our_meta(directory)
+            self.net = net or load_net(lambda: our_weights(directory)[0], directory)
+            weights = some_of_our_weights(("feat.weight", "feat.bias"), directory)
         else:
             # Weights handed in (training, tests): no cached ONNX file to key them by.
             self.net = net or torch_net(weights)

@@ -129,14 +129,19 @@ def build_onnx(ours: dict[str, np.ndarray], path: Path) -> None:
     onnxcache.prune(path)
 
 
-def onnx_net(ours: dict[str, np.ndarray], directory: Path = MODEL_DIR, int8: bool = False) -> Net:
+Weights = Callable[[], dict[str, np.ndarray]]
+
+
+def onnx_net(ours: Weights, directory: Path = MODEL_DIR, int8: bool = False) -> Net:
+    """A session on the cached ONNX file; ``ours()`` (our weights) is called only if it must be built."""
     path = onnxcache.cache_dir() / f"persuasion-{cache_key(directory)}.onnx"
-    sess = onnxcache.open_network(path, lambda: build_onnx(ours, path), int8=int8,
+    sess = onnxcache.open_network(path, lambda: build_onnx(ours(), path), int8=int8,
                                   n_threads=onnxcache.threads(THREADS_ENV))
     return _onnx_run(sess)
 
 
-def load_net(ours: dict[str, np.ndarray], directory: Path = MODEL_DIR) -> Net:
+def load_net(ours: Weights, directory: Path = MODEL_DIR) -> Net:
+    """The network on the backend ``$SLANT_PERSUASION_BACKEND`` asks for; ``ours`` loads our weights when needed."""
     backend = os.environ.get(BACKEND_ENV, "onnx")
     if backend not in BACKENDS:
         raise ValueError(f"{BACKEND_ENV}={backend!r}: expected one of {', '.join(BACKENDS)}")
@@ -147,4 +152,4 @@ def load_net(ours: dict[str, np.ndarray], directory: Path = MODEL_DIR) -> Net:
             # An unwritable cache folder, a missing onnxruntime or a failed check: torch gives the same outputs,
             # only slower to start.
             warnings.warn(f"persuasion: onnxruntime path unavailable ({exc}); using torch", RuntimeWarning, stacklevel=2)
-    return torch_net(ours)
+    return torch_net(ours())

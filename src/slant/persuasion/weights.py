@@ -76,15 +76,30 @@ def base_weights() -> dict[str, np.ndarray]:
     return out
 
 
-def our_weights(directory: Path = MODEL_DIR) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Our fine-tuned layers and heads (as fp32) and the meta data (thresholds, calibration)."""
-    from safetensors.numpy import load_file
-
+def _weights_path(directory: Path) -> Path:
     path = directory / WEIGHTS_FILE
     if not path.exists():
         from ..errors import ModelError
 
         raise ModelError(f"persuasion model weights not found at {path}; run `python -m slant.train.persuasion`")
-    weights = {k: v.astype(np.float32) for k, v in load_file(str(path)).items()}
-    meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
-    return weights, meta
+    return path
+
+
+def our_weights(directory: Path = MODEL_DIR) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Our fine-tuned layers and heads (as fp32) and the meta data (thresholds, calibration)."""
+    from safetensors.numpy import load_file
+
+    weights = {k: v.astype(np.float32) for k, v in load_file(str(_weights_path(directory))).items()}
+    return weights, our_meta(directory)
+
+
+def our_meta(directory: Path = MODEL_DIR) -> dict[str, Any]:
+    return json.loads((directory / META_FILE).read_text(encoding="utf-8"))
+
+
+def some_of_our_weights(names: tuple[str, ...], directory: Path = MODEL_DIR) -> dict[str, np.ndarray]:
+    """Only the named tensors (as fp32): what inference needs beside a cached ONNX file."""
+    from safetensors import safe_open
+
+    with safe_open(str(_weights_path(directory)), framework="np") as fh:
+        return {name: fh.get_tensor(name).astype(np.float32) for name in names}
