@@ -226,12 +226,20 @@ def held_out_choices(directory: Path, args: argparse.Namespace) -> dict[str, Any
         raise SystemExit(f"{path}: no held-out run here to take thresholds and calibration from; run "
                          f"`slant train persuasion --out {directory}` first")
     ref = json.loads(path.read_text(encoding="utf-8"))
-    ours = {k: v for k, v in run_description(args).items() if k != "threads"}  # threads do not change weights
-    theirs = {k: v for k, v in ref.get("training", {}).items() if k in ours}
+    ours, theirs = comparable(run_description(args)), comparable(ref.get("training", {}))
     differs = sorted(k for k in ours if ours[k] != theirs.get(k))
     if differs or ref.get("training", {}).get("fit_all"):
         raise SystemExit(f"{path}: not a held-out run of this recipe (differs in {', '.join(differs) or 'fit_all'})")
     return ref
+
+
+def comparable(training: dict[str, Any]) -> dict[str, Any]:
+    """What decides the weights in a run's description: its stages (a single run is a one-stage recipe), not its
+    thread count or the name of its recipe."""
+    out = {k: v for k, v in training.items() if k not in ("threads", "recipe", "epochs", "lr", "head_lr", "init")}
+    if "stages" not in out and training.get("init") is None and "epochs" in training:
+        out["stages"] = [{"epochs": training["epochs"], "lr": training["lr"], "head_lr": training["head_lr"]}]
+    return out
 
 
 def run_description(args: argparse.Namespace) -> dict[str, Any]:
