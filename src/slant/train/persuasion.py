@@ -19,10 +19,12 @@ Steps, all with fixed seeds:
    full-task F1 of the emitted spans; write ``meta.json`` beside the fp16
    weights.
 
-``--fit-all`` then trains the same recipe again on all training articles and
-takes its thresholds and calibration from that held-out run's ``meta.json``
+``--fit-all`` trains the same recipe again on all training articles and takes
+its thresholds and calibration from a held-out run's ``meta.json``
 (``--choices-from``): with no article left out, nothing else could choose them
-honestly. ``make train`` runs both steps; the shipped weights come from the second.
+honestly. The shipped weights are *not* made this way (they come from the
+held-out run itself): on dev the borrowed calibration fitted such a model worse
+(BENCHMARKS.md, "Persuasion").
 """
 
 from __future__ import annotations
