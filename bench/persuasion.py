@@ -123,6 +123,7 @@ def sample_articles(n: int) -> list[str]:
     return out
 
 
+# One thread per worker: onnxruntime sessions read ours, torch (Prta's shape) reads OMP_NUM_THREADS at import.
 ONE_THREAD = {"SLANT_PERSUASION_THREADS": "1", "SLANT_STANCE_THREADS": "1", "OMP_NUM_THREADS": "1",
               "MKL_NUM_THREADS": "1"}
 
@@ -141,10 +142,6 @@ def wait_for_the_others(barrier: Path | None, workers: int) -> None:
 
 def speed_worker(system: str, n: int, barrier: Path | None = None, workers: int = 1) -> dict[str, Any]:
     texts = sample_articles(n + 2)
-    if os.environ.get("OMP_NUM_THREADS") == "1" and system == "prta":
-        import torch
-
-        torch.set_num_threads(1)
     t_load = time.time()
     if system == "ours":
         from slant.persuasion.predictor import Predictor
