@@ -163,16 +163,25 @@ def test_it_trains_with_the_shipped_recipe_unless_stage_flags_are_given(monkeypa
     monkeypatch.setattr(training, "calibrate", lambda a: calls.append(("calibrate", dict(vars(a)))))
     assert training.main(["--data", str(data), "--out", str(tmp_path / "m"), "--cache", str(tmp_path / "c")]) == 0
     stages = [c for n, c in calls if n == "train"]
+    # The recipe's stages, once per member seed, each member in its own folder; one split for all.
+    assert [c["seed"] for c in stages] == [s for s in training.MEMBER_SEEDS for _ in training.SHIPPED_RECIPE]
+    assert {c["split_seed"] for c in stages} == {training.SPLIT_SEED}
     assert [(c["epochs"], c["lr"], c["head_lr"]) for c in stages] == [
-        (s["epochs"], s["lr"], s["head_lr"]) for s in training.SHIPPED_RECIPE]
-    assert stages[0]["init"] is None and stages[-1]["out"] == tmp_path / "m"
-    assert all(later["init"] == earlier["out"] for earlier, later in zip(stages, stages[1:]))
+        (s["epochs"], s["lr"], s["head_lr"]) for s in training.SHIPPED_RECIPE] * len(training.MEMBER_SEEDS)
+    for seed in training.MEMBER_SEEDS:
+        member = [c for c in stages if c["seed"] == seed]
+        assert member[0]["init"] is None and member[-1]["out"] == tmp_path / "c" / "members" / f"seed{seed}"
+        assert all(later["init"] == earlier["out"] for earlier, later in zip(member, member[1:]))
     assert calls[-1][0] == "calibrate" and calls[-1][1]["recipe"] == "shipped"
+    assert calls[-1][1]["out"] == tmp_path / "m" and calls[-1][1]["seeds"] == list(training.MEMBER_SEEDS)
     calls.clear()
-    training.main(["--data", str(data), "--out", str(tmp_path / "m"), "--epochs", "1"])
+    training.main(["--data", str(data), "--out", str(tmp_path / "m"), "--epochs", "1", "--seeds", "5"])
     assert [n for n, _ in calls] == ["train", "calibrate"] and calls[0][1]["lr"] == training.SINGLE_DEFAULTS["lr"]
+    assert calls[0][1]["seed"] == 5 and calls[1][1]["seeds"] == [5]
     with pytest.raises(SystemExit):
         training.main(["--data", str(data), "--recipe", "shipped", "--epochs", "1"])
+    with pytest.raises(SystemExit):
+        training.main(["--data", str(data), "--seeds", "13,13"])
 
 
 def test_a_fit_on_all_articles_takes_thresholds_and_calibration_from_the_held_out_run(
@@ -190,7 +199,9 @@ def test_a_fit_on_all_articles_takes_thresholds_and_calibration_from_the_held_ou
     held, final = tmp_path / "held", tmp_path / "final"
     held.mkdir()
     final.mkdir()
-    args = ["--data", str(data), "--out", str(final), "--cache", str(tmp_path / "c"), "--fit-all", "--choices-from", str(held)]
+    args = ["--data", str(data), "--out", str(final), "--cache", str(tmp_path / "c"), "--fit-all", "--choices-from", str(held),
+            "--seeds", "13"]
+    monkeypatch.setattr(training, "load_members", lambda a: [{"feat.bias": np.zeros(14, np.float32)}])
     # No held-out run yet: it stops before any training.
     with pytest.raises(SystemExit, match="no held-out run"):
         training.main(args)
@@ -214,7 +225,10 @@ def test_a_fit_on_all_articles_takes_thresholds_and_calibration_from_the_held_ou
     ref["training"] = {**ref["training"], "recipe": "shipped", "stages": training.SHIPPED_RECIPE}
     (held / "meta.json").write_text(json.dumps(ref), encoding="utf-8")
     assert training.main(args) == 0
-    assert trained and all(t["fit_all"] for t in trained) and trained[-1]["out"] == final
+    assert trained and all(t["fit_all"] for t in trained)
+    # Its member is kept apart from the held-out run's members of the same seed; the packed model goes to --out.
+    assert trained[-1]["out"] == tmp_path / "c" / "members-fit-all" / "seed13"
+    assert (final / "persuasion.safetensors").exists()
     meta = json.loads((final / "meta.json").read_text(encoding="utf-8"))
     assert {k: meta[k] for k in training.CHOSEN_ON_HELD_OUT} == {k: ref[k] for k in training.CHOSEN_ON_HELD_OUT}
     assert meta["training"]["fit_all"] is True and meta["held_out"]["articles"] == 56

@@ -83,18 +83,18 @@ def test_it_refuses_bad_thread_counts(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_it_refuses_an_unknown_backend(monkeypatch: pytest.MonkeyPatch) -> None:
     from slant.persuasion import runtime
-    from slant.persuasion.weights import our_weights
+    from slant.persuasion.weights import our_members
 
     monkeypatch.setenv("SLANT_PERSUASION_BACKEND", "tensorflow")
     with pytest.raises(ValueError, match="SLANT_PERSUASION_BACKEND"):
-        runtime.load_net(lambda: our_weights()[0])
+        runtime.load_net(our_members)
 
 
 @pytest.mark.slow
 def test_it_builds_the_onnx_file_once_and_agrees_with_torch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from slant.persuasion.predictor import Predictor
     from slant.persuasion.runtime import torch_net
-    from slant.persuasion.weights import our_weights
+    from slant.persuasion.weights import our_members
 
     monkeypatch.setenv("SLANT_CACHE_DIR", str(tmp_path))
     monkeypatch.delenv("SLANT_PERSUASION_BACKEND", raising=False)
@@ -108,13 +108,13 @@ def test_it_builds_the_onnx_file_once_and_agrees_with_torch(tmp_path: Path, monk
         raise AssertionError("the whole weights file was read although the ONNX file is cached")
 
     with monkeypatch.context() as m:
-        m.setattr("slant.persuasion.predictor.our_weights", no_full_read)
+        m.setattr("slant.persuasion.predictor.our_members", no_full_read)
         again = Predictor()
     assert built[0].stat().st_mtime_ns == stamp  # reused, not rebuilt
     np.testing.assert_array_equal(again.feat_w, onnx.feat_w)
 
-    weights, meta = our_weights()
-    torch_pred = Predictor(weights=weights, meta=meta, net=torch_net(weights))
+    members, meta = our_members(), onnx.meta
+    torch_pred = Predictor(weights=members, meta=meta, net=torch_net(members))
     got, want = onnx.score(TEXT), torch_pred.score(TEXT)
     np.testing.assert_allclose(got.bio, want.bio, atol=1e-4)
     np.testing.assert_allclose(got.proj, want.proj, atol=1e-3)

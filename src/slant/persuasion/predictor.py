@@ -12,7 +12,7 @@ import numpy as np
 from . import calibration
 from .decode import find_spans, technique_probs
 from .runtime import Net, load_net
-from .weights import MODEL_DIR, N_TECH, our_meta, our_weights, some_of_our_weights
+from .weights import MODEL_DIR, N_TECH, our_members, our_meta, some_of_our_weights
 from .windows import OVERLAP, WINDOW, Pieces, batches, pieces
 from ..techniques import NAMES
 
@@ -40,21 +40,27 @@ class Scored:
 
 
 class Predictor:
-    def __init__(self, directory: Path = MODEL_DIR, *, weights: dict[str, np.ndarray] | None = None,
+    def __init__(self, directory: Path = MODEL_DIR, *,
+                 weights: dict[str, np.ndarray] | list[dict[str, np.ndarray]] | None = None,
                  meta: dict[str, Any] | None = None, net: Net | None = None) -> None:
-        """Load the shipped model, or use the ``weights``/``meta`` (and optionally ``net``) given."""
+        """Load the shipped model, or use the ``weights`` (one member's, or a list of members') and ``meta`` (and
+        optionally ``net``) given."""
         from .runtime import torch_net
 
         if weights is None or meta is None:
             # With the ONNX file cached, inference needs only the technique head's feature weights from our file.
             meta = our_meta(directory)
-            self.net = net or load_net(lambda: our_weights(directory)[0], directory)
-            weights = some_of_our_weights(("feat.weight", "feat.bias"), directory)
+            self.net = net or load_net(lambda: our_members(directory), directory)
+            members = some_of_our_weights(("feat.weight", "feat.bias"), directory)
         else:
             # Weights handed in (training, tests): no cached ONNX file to key them by.
-            self.net = net or torch_net(weights)
+            members = [weights] if isinstance(weights, dict) else list(weights)
+            self.net = net or torch_net(members)
         self.meta = meta
-        self.feat_w, self.feat_b = weights["feat.weight"], weights["feat.bias"]
+        # A span's technique logits are linear in the per-piece parts and in these, so the members' mean logits
+        # are the mean parts (the network's output) plus the mean feature weights.
+        self.feat_w = np.mean([m["feat.weight"] for m in members], axis=0)
+        self.feat_b = np.mean([m["feat.bias"] for m in members], axis=0)
 
     # -- the three steps -------------------------------------------------
     def score(self, text: str, overlap: int = OVERLAP) -> Scored:

