@@ -162,18 +162,25 @@ def test_it_trains_with_the_shipped_recipe_unless_stage_flags_are_given(monkeypa
     monkeypatch.setattr(training, "train", lambda a: calls.append(("train", dict(vars(a)))))
     monkeypatch.setattr(training, "calibrate", lambda a: calls.append(("calibrate", dict(vars(a)))))
     assert training.main(["--data", str(data), "--out", str(tmp_path / "m"), "--cache", str(tmp_path / "c")]) == 0
+    assert [c["seed"] for n, c in calls if n == "train"] == [
+        s for s in training.MEMBER_SEEDS for _ in training.SHIPPED_RECIPE]
+    assert calls[-1][0] == "calibrate" and calls[-1][1]["seeds"] == list(training.MEMBER_SEEDS)
+    calls.clear()
+    seeds = [13, 29]
+    assert training.main(["--data", str(data), "--out", str(tmp_path / "m"), "--cache", str(tmp_path / "c"),
+                          "--seeds", "13,29"]) == 0
     stages = [c for n, c in calls if n == "train"]
     # The recipe's stages, once per member seed, each member in its own folder; one split for all.
-    assert [c["seed"] for c in stages] == [s for s in training.MEMBER_SEEDS for _ in training.SHIPPED_RECIPE]
+    assert [c["seed"] for c in stages] == [s for s in seeds for _ in training.SHIPPED_RECIPE]
     assert {c["split_seed"] for c in stages} == {training.SPLIT_SEED}
     assert [(c["epochs"], c["lr"], c["head_lr"]) for c in stages] == [
-        (s["epochs"], s["lr"], s["head_lr"]) for s in training.SHIPPED_RECIPE] * len(training.MEMBER_SEEDS)
-    for seed in training.MEMBER_SEEDS:
+        (s["epochs"], s["lr"], s["head_lr"]) for s in training.SHIPPED_RECIPE] * len(seeds)
+    for seed in seeds:
         member = [c for c in stages if c["seed"] == seed]
         assert member[0]["init"] is None and member[-1]["out"] == tmp_path / "c" / "members" / f"seed{seed}"
         assert all(later["init"] == earlier["out"] for earlier, later in zip(member, member[1:]))
     assert calls[-1][0] == "calibrate" and calls[-1][1]["recipe"] == "shipped"
-    assert calls[-1][1]["out"] == tmp_path / "m" and calls[-1][1]["seeds"] == list(training.MEMBER_SEEDS)
+    assert calls[-1][1]["out"] == tmp_path / "m" and calls[-1][1]["seeds"] == seeds
     calls.clear()
     training.main(["--data", str(data), "--out", str(tmp_path / "m"), "--epochs", "1", "--seeds", "5"])
     assert [n for n, _ in calls] == ["train", "calibrate"] and calls[0][1]["lr"] == training.SINGLE_DEFAULTS["lr"]

@@ -56,8 +56,10 @@ def test_members_are_stored_apart_and_read_back_in_order(tmp_path: Path) -> None
         np.testing.assert_array_equal(got["feat.weight"], want["feat.weight"])
     heads = some_of_our_weights(("feat.weight", "feat.bias"), tmp_path)
     assert [float(h["feat.bias"][0]) for h in heads] == [0.0, -1.0, -2.0]
-    # What one training run writes (no prefix) is a model of one member.
-    assert len(split_members({"feat.bias": np.zeros(2, np.float32)})) == 1
+    # One member is stored as training writes it (no prefix, fp16), and is a model of one member.
+    one = join_members(members[:1])
+    assert set(one) == set(members[0]) and all(v.dtype == np.float16 for v in one.values())
+    assert len(split_members(one)) == 1
     with pytest.raises(ModelError, match=r"members numbered \[0, 2\]"):
         split_members({"members.0.feat.bias": np.zeros(2), "members.2.feat.bias": np.zeros(2)}, "f.safetensors")
     # A member without a tensor inference needs is refused, not averaged over fewer members.

@@ -5,12 +5,12 @@ The encoder is MiniLM-L6 (BERT layout, 6 layers, width 384). Its embeddings
 wheel; the fine-tuned layers and the heads are ours, shipped in
 ``slant/models/persuasion/persuasion.safetensors`` with ``meta.json`` beside.
 
-The shipped model is the average of several *members*: networks of the same
-shape trained with different seeds, whose per-piece outputs are averaged
-(``runtime``). In the file each member's tensors carry the prefix
+A model may be the average of several *members*: networks of the same shape
+trained with different seeds, whose per-piece outputs are averaged
+(``runtime``). In such a file each member's tensors carry the prefix
 ``members.<i>.``, their layer matrices stored as per-row int8
 (:mod:`slant.weightpack`), the rest in fp16. A file without the prefix (what
-one training run writes) is a model of one member.
+one training run writes, and what ships today) is a model of one member.
 
 The torch network (training, and the ONNX export used at inference) reads
 weights through :func:`base_weights` and :func:`our_members` under the short
@@ -118,9 +118,13 @@ def split_members(flat: dict[str, np.ndarray], source: object = "weights") -> li
 
 
 def join_members(members: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    """One flat, packed dict for the file: ``members.<i>.`` prefixes, layer matrices as per-row int8."""
+    """One flat dict for the file. One member is stored as training wrote it (fp16, no prefix: 21 MB); several get
+    ``members.<i>.`` prefixes and their layer matrices stored as per-row int8 (11 MB each), since two in fp16 would
+    not fit the 30 MB all our model files share."""
     from ..weightpack import pack
 
+    if len(members) == 1:
+        return pack(members[0], quantize=lambda *_: False)
     out: dict[str, np.ndarray] = {}
     for i, member in enumerate(members):
         for name, value in pack(member, quantize=lambda name, _a: name.startswith("layers.")).items():
