@@ -151,3 +151,26 @@ def test_exports_take_the_latest_analysis_or_the_pipeline_asked(db_url: str) -> 
     assert _export("ptc", using, pipeline="old@0.1.0+0").split("\t")[1] == "Loaded_Language"
     with pytest.raises(ValueError):
         _export("xml", using)
+
+
+def test_pipeline_ids_change_with_settings_that_change_the_output(monkeypatch, tmp_path) -> None:
+    for name in store.fingerprint.OUTPUT_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SLANT_GAZETTEER", str(tmp_path / "none.json"))
+    plain = store.pipeline_id(["language", "persuasion"])
+    seen = {plain}
+    for name, value in (("SLANT_PERSUASION_BACKEND", "int8"), ("SLANT_PERSUASION_THRESHOLD", "0.5"),
+                        ("SLANT_STANCE_BACKEND", "int8")):
+        with monkeypatch.context() as m:
+            m.setenv(name, value)
+            seen.add(store.pipeline_id(["language", "persuasion"]))
+    assert len(seen) == 4  # each setting gives its own id: analyses made under one are not reused under another
+    # The user's gazetteer file enters by its content.
+    gazetteer = tmp_path / "g.json"
+    monkeypatch.setenv("SLANT_GAZETTEER", str(gazetteer))
+    gazetteer.write_text('{"entries": []}', encoding="utf-8")
+    first = store.pipeline_id(["language", "persuasion"])
+    gazetteer.write_text('{"entries": [{"name": "X"}]}', encoding="utf-8")
+    assert store.pipeline_id(["language", "persuasion"]) not in (first, plain)
+    monkeypatch.setenv("SLANT_GAZETTEER", str(tmp_path / "none.json"))
+    assert store.pipeline_id(["language", "persuasion"]) == plain

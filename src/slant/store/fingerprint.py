@@ -3,8 +3,9 @@
 An analysis is a pure function of the article *and* the pipeline, so the
 store keys analyses by (article, pipeline id). The id must change whenever
 the output could: another stage list, another slant version, other model
-files or model packages. It stays readable and the stage names stay
-recoverable::
+files or model packages, or a setting that changes what a stage outputs (a
+network backend, the persuasion output threshold, the user's gazetteer). It
+stays readable and the stage names stay recoverable::
 
     language,sentences,entities@0.1.0+3f9c2a7b1d04
 
@@ -32,6 +33,15 @@ MODEL_PACKAGES = (
 )
 
 
+# Environment variables whose value changes what a stage outputs; their values enter the id (read on every call:
+# unlike the model files, a test or a long-lived process may change them).
+OUTPUT_SETTINGS = (
+    "SLANT_PERSUASION_BACKEND",
+    "SLANT_PERSUASION_THRESHOLD",
+    "SLANT_STANCE_BACKEND",
+)
+
+
 def pipeline_id(stages: "Sequence[str] | Iterable[str]") -> str:
     """The id of the pipeline running ``stages`` (names, or a ``Pipeline``)."""
     names = list(getattr(stages, "names", stages))
@@ -46,6 +56,7 @@ def pipeline_id(stages: "Sequence[str] | Iterable[str]") -> str:
     digest.update(",".join(names).encode())
     digest.update(__version__.encode())
     digest.update(_environment_digest().encode())
+    digest.update(_settings_digest().encode())
     return f"{','.join(names)}@{__version__}+{digest.hexdigest()[:12]}"
 
 
@@ -74,6 +85,20 @@ def _environment_digest() -> str:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
     return digest.hexdigest()
+
+
+def _settings_digest() -> str:
+    """The output-changing settings in force: ``OUTPUT_SETTINGS`` that are set, and the user's gazetteer file."""
+    from slant.entities.gazetteer import user_path
+
+    parts = [f"{name}={os.environ[name].strip()}" for name in OUTPUT_SETTINGS if os.environ.get(name, "").strip()]
+    user = user_path()
+    if user is not None:
+        try:
+            parts.append(f"gazetteer={hashlib.sha256(user.read_bytes()).hexdigest()}")
+        except OSError:
+            parts.append(f"gazetteer={user} (unreadable)")  # the stage will say what is wrong with it
+    return "\n".join(parts)
 
 
 def _models_dir() -> Path:
