@@ -95,7 +95,7 @@ def quality(split: str, limit: int) -> dict[str, Any]:
     base_si = metrics.si_scores(baseline, gold_si)
     # Per-technique SI: gold spans of that technique against predicted spans labelled with it, labels ignored in the credit.
     return {
-        "split": split, "articles": len(arts), "seconds": round(seconds, 1),
+        "split": split, "articles": len(arts), "seconds": round(seconds, 1), "backend": pred.backend,
         "threshold": calibration_threshold(meta), "piece_threshold": meta["piece_threshold"],
         "piece_threshold_low": meta.get("piece_threshold_low", meta["piece_threshold"]),
         "si": si, "baseline_si": base_si, "tc": tc, "full": full,
@@ -264,7 +264,8 @@ def report(q: dict[str, Any] | None, speed: list[dict[str, Any]], cold: dict[str
 
     lines = []
     if q:
-        lines += [f"Quality on PTC {q['split']} ({q['articles']} articles; output threshold {q['threshold']}, "
+        lines += [f"Quality on PTC {q['split']} ({q['articles']} articles; backend {q['backend']}; output threshold "
+                  f"{q['threshold']}, "
                   f"piece thresholds {q['piece_threshold']}/{q['piece_threshold_low']})", "",
                   "| measure | precision | recall | F1 |", "|---|---|---|---|",
                   f"| SI (span identification) | {fmt(q['si']['precision'])} | {fmt(q['si']['recall'])} | **{fmt(q['si']['f1'])}** |",

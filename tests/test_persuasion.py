@@ -345,3 +345,67 @@ def test_it_ships_small_weights_with_thresholds_and_calibration() -> None:
     meta = json.loads((MODEL_DIR / META_FILE).read_text(encoding="utf-8"))
     assert 0.0 < meta["piece_threshold"] < 1.0 and 0.0 <= meta["threshold"] < 1.0
     assert meta["calibration"]["kind"] in ("isotonic", "platt")
+
+
+def test_a_backend_with_its_own_choices_gets_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from safetensors.numpy import save_file
+
+    from slant.persuasion import predictor as predictor_module
+
+    exact = {"piece_threshold": 0.45, "piece_threshold_low": 0.15, "threshold": 0.15, "calibration": None,
+             "second_label_min": 0.4}
+    own = {**exact, "threshold": 0.1, "calibration": {"kind": "platt", "a": 2.0, "b": 0.0}}
+    (tmp_path / "meta.json").write_text(json.dumps({**exact, "backends": {"int8": own}}), encoding="utf-8")
+    save_file({"feat.weight": np.zeros((14, 5), np.float16), "feat.bias": np.zeros(14, np.float16)},
+              str(tmp_path / "persuasion.safetensors"))
+    for backend, want in (("int8", own), ("onnx", exact), ("torch", exact)):
+        monkeypatch.setattr(predictor_module, "load_net", lambda ours, directory, b=backend: (StandIn(), b))
+        pred = Predictor(tmp_path)
+        assert pred.backend == backend
+        assert {k: pred.meta[k] for k in exact} == want
+
+
+@pytest.mark.slow
+def test_calibration_chooses_for_the_network_and_again_for_its_int8_copy(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+    import shutil
+
+    from slant.persuasion import runtime
+    from slant.persuasion.corpus import data_dir
+    from slant.persuasion.weights import MODEL_DIR
+    from slant.train import persuasion as training
+
+    if not (data_dir() / "train-task-flc-tc.labels").exists():
+        pytest.skip("PTC training data not found")
+    member = tmp_path / "c" / "members" / "seed13"
+    member.mkdir(parents=True)
+    shutil.copy(MODEL_DIR / "persuasion.safetensors", member)
+    int8_calls: list[Path] = []
+
+    def fake_int8(ours, directory, int8=False):  # type: ignore[no-untyped-def]
+        # Stands in for onnxruntime's int8 copy: the network's outputs, a little less sure of every span.
+        assert int8 and (directory / "persuasion.safetensors").exists()  # made from the file just written
+        int8_calls.append(directory)
+        net = runtime.torch_net(ours())
+
+        def run(ids: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            bio, proj = net(ids, mask)
+            bio = bio * np.array([1.0, 0.7, 0.7], np.float32)
+            return bio / bio.sum(-1, keepdims=True), proj
+        return run
+
+    monkeypatch.setattr(runtime, "onnx_net", fake_int8)
+    out = tmp_path / "m"
+    assert training.main(["--calibrate-only", "--seeds", "13", "--limit", "8", "--cache", str(tmp_path / "c"),
+                          "--out", str(out)]) == 0
+    meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
+    assert int8_calls == [out]
+    assert meta["members"] == [{"seed": 13}] and meta["held_out"]["articles"] == 2
+    int8 = meta["backends"]["int8"]
+    assert int8["held_out"]["articles"] == 2 and set(training.CHOSEN_ON_HELD_OUT) <= set(int8)
+    # Chosen on other outputs: the figures they were chosen on differ.
+    assert int8["held_out"]["si_f1_by_piece_threshold"] != meta["held_out"]["si_f1_by_piece_threshold"]
+    assert (out / "persuasion.safetensors").read_bytes() == (MODEL_DIR / "persuasion.safetensors").read_bytes()

@@ -40,6 +40,8 @@ class Scored:
 
 
 class Predictor:
+    backend = "given"  # the backend the network runs on, when the predictor loaded it itself
+
     def __init__(self, directory: Path = MODEL_DIR, *,
                  weights: dict[str, np.ndarray] | list[dict[str, np.ndarray]] | None = None,
                  meta: dict[str, Any] | None = None, net: Net | None = None) -> None:
@@ -49,8 +51,10 @@ class Predictor:
 
         if weights is None or meta is None:
             # With the ONNX file cached, inference needs only the technique head's feature weights from our file.
-            meta = our_meta(directory)
-            self.net = net or load_net(lambda: our_members(directory), directory)
+            if net is None:
+                net, self.backend = load_net(lambda: our_members(directory), directory)
+            self.net = net
+            meta = for_backend(our_meta(directory), self.backend)
             members = some_of_our_weights(("feat.weight", "feat.bias"), directory)
         else:
             # Weights handed in (training, tests): no cached ONNX file to key them by.
@@ -117,6 +121,13 @@ class Predictor:
         if not text.strip():
             return []
         return self.label(self.candidates(self.score(text)), threshold)
+
+
+def for_backend(meta: dict[str, Any], backend: str) -> dict[str, Any]:
+    """``meta`` with the thresholds and calibration chosen for ``backend``'s outputs where it has its own (the int8
+    copy of the network does: its outputs differ from the network's as trained)."""
+    own = meta.get("backends", {}).get(backend)
+    return {**meta, **own} if own else meta
 
 
 def default_threshold(meta: dict[str, Any]) -> float:

@@ -11,7 +11,8 @@ old one is removed. A model of several members is one graph: the shared
 embeddings feed each member's layers, and the graph outputs their means.
 
 ``SLANT_PERSUASION_BACKEND``: ``onnx`` (the default), ``int8`` (an int8 copy of
-the ONNX file: cheaper, but its spans are not the same; see BENCHMARKS.md) or
+the ONNX file: cheaper, but its outputs are not the same, so ``meta.json``
+holds thresholds and calibration chosen for it; see BENCHMARKS.md) or
 ``torch``. ``SLANT_PERSUASION_THREADS`` sets onnxruntime's threads (default 1;
 batch runs use one worker process per core instead).
 """
@@ -153,17 +154,23 @@ def onnx_net(ours: Weights, directory: Path = MODEL_DIR, int8: bool = False) -> 
     return _onnx_run(sess)
 
 
-def load_net(ours: Weights, directory: Path = MODEL_DIR) -> Net:
-    """The network on the backend ``$SLANT_PERSUASION_BACKEND`` asks for; ``ours`` loads our members' weights when
-    needed."""
-    backend = os.environ.get(BACKEND_ENV, "onnx")
-    if backend not in BACKENDS:
-        raise ValueError(f"{BACKEND_ENV}={backend!r}: expected one of {', '.join(BACKENDS)}")
-    if backend != "torch" and (directory / WEIGHTS_FILE).exists():
+def backend() -> str:
+    """The backend ``$SLANT_PERSUASION_BACKEND`` asks for (default ``onnx``)."""
+    value = os.environ.get(BACKEND_ENV, "").strip() or "onnx"
+    if value not in BACKENDS:
+        raise ValueError(f"{BACKEND_ENV}={value!r}: expected one of {', '.join(BACKENDS)}")
+    return value
+
+
+def load_net(ours: Weights, directory: Path = MODEL_DIR) -> tuple[Net, str]:
+    """The network on the backend ``$SLANT_PERSUASION_BACKEND`` asks for, and the backend it runs on (``torch``
+    where onnxruntime fails); ``ours`` loads our members' weights when needed."""
+    wanted = backend()
+    if wanted != "torch" and (directory / WEIGHTS_FILE).exists():
         try:
-            return onnx_net(ours, directory, int8=backend == "int8")
+            return onnx_net(ours, directory, int8=wanted == "int8"), wanted
         except (OSError, ImportError, ModelError) as exc:
-            # An unwritable cache folder, a missing onnxruntime or a failed check: torch gives the same outputs,
-            # only slower to start.
+            # An unwritable cache folder, a missing onnxruntime or a failed check: torch gives the outputs of the
+            # network as trained, only slower to start.
             warnings.warn(f"persuasion: onnxruntime path unavailable ({exc}); using torch", RuntimeWarning, stacklevel=2)
-    return torch_net(ours())
+    return torch_net(ours()), "torch"

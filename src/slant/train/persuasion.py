@@ -317,14 +317,32 @@ def save_members(args: argparse.Namespace, members: list[dict[str, np.ndarray]])
 
 
 def calibrate(args: argparse.Namespace) -> dict[str, Any]:
-    """Put the members together and choose thresholds and fit calibration on the held-out training articles."""
+    """Put the members together and choose thresholds and fit calibration on the held-out training articles: for
+    the network as trained, and again for its int8 copy (``SLANT_PERSUASION_BACKEND=int8``), whose outputs differ."""
     from ..persuasion.predictor import Predictor
+    from ..persuasion.runtime import onnx_net
 
     _, held = split_articles(load_split("train", args.data), args.split_seed)
     if args.limit:
         held = held[:max(2, args.limit // 4)]
     members = load_members(args)
-    pred = Predictor(weights=members, meta={"piece_threshold": 0.5, "threshold": 0.0})
+    save_members(args, members)  # first: the int8 copy is made from the written file
+    meta = choose_on_held_out(Predictor(weights=members, meta={"piece_threshold": 0.5, "threshold": 0.0}), held)
+    log("int8 copy of the network: the same choices for its own outputs")
+    int8 = Predictor(weights=members, meta={"piece_threshold": 0.5, "threshold": 0.0},
+                     net=onnx_net(lambda: members, args.out, int8=True))
+    meta["backends"] = {"int8": choose_on_held_out(int8, held)}
+    meta["training"] = run_description(args)
+    meta["frozen_layers"] = args.frozen
+    meta["members"] = [{"seed": seed} for seed in args.seeds]
+    (args.out / META_FILE).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    log(f"meta written to {args.out / META_FILE}")
+    return meta
+
+
+def choose_on_held_out(pred: Any, held: Sequence[PtcArticle]) -> dict[str, Any]:
+    """Piece thresholds, calibration, output threshold and extra-label rule for ``pred``'s network, chosen on the
+    held-out articles, with the figures they were chosen on (``held_out``)."""
     t0 = time.time()
     scored = [pred.score(a.text) for a in held]
     log(f"scored {len(held)} held-out articles in {time.time() - t0:.0f} s")
@@ -399,13 +417,8 @@ def calibrate(args: argparse.Namespace) -> dict[str, Any]:
         "ece_raw": round(ece_raw, 4), "ece_cross_fitted": {k: round(v, 4) for k, v in ece_cross.items()},
         "calibration": chosen,
     }
-    meta["training"] = run_description(args)
-    meta["frozen_layers"] = args.frozen
-    meta["members"] = [{"seed": seed} for seed in args.seeds]
-    save_members(args, members)
-    (args.out / META_FILE).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     log(f"held-out: TC {tc:.4f} full F1 {full_final:.4f}, SI F1 {si_final:.4f} (threshold {thr_out}, extra labels >= "
-        f"{extra_out}); meta written to {args.out / META_FILE}")
+        f"{extra_out})")
     return meta
 
 
