@@ -2,8 +2,10 @@
 
 A span's raw score is (probability the pieces are persuasive) x (probability of
 the technique). Training fits a monotone map from raw score to the observed
-rate of being right on held-out training articles; inference applies it with
-``np.interp`` (the map is stored as breakpoints in ``meta.json``).
+rate of being right on held-out training articles (isotonic or Platt, or none
+when neither beats the raw scores, judged by cross-fitting over articles);
+inference applies it (an isotonic map is stored as breakpoints in
+``meta.json`` and applied with ``np.interp``).
 """
 
 from __future__ import annotations
