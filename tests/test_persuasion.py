@@ -16,7 +16,7 @@ import pytest
 
 from slant.persuasion import metrics
 from slant.persuasion.corpus import merge_spans, write_ptc
-from slant.persuasion.decode import find_spans, piece_range, snap_to_words
+from slant.persuasion.decode import find_spans, piece_range, snap_to_words, trim_edges
 from slant.persuasion.predictor import Predictor
 from slant.persuasion.windows import OVERLAP, WINDOW, batches, pieces, tokenizer, window_starts
 from slant.techniques import NAMES
@@ -145,7 +145,8 @@ def test_it_grows_a_confident_core_into_its_weaker_edges() -> None:
     bio[a:b] = [0.8, 0.05, 0.15]  # weak edges: inside probability 0.2
     bio[core] = [0.1, 0.1, 0.8]  # confident core
     assert [text[s:e] for s, e, _ in find_spans(text, p.offsets, bio, 0.5)] == ["disaster"]
-    assert [text[s:e] for s, e, _ in find_spans(text, p.offsets, bio, 0.5, low=0.15)] == ["a total disaster"]
+    # The run covers "a total disaster"; its edge article is trimmed.
+    assert [text[s:e] for s, e, _ in find_spans(text, p.offsets, bio, 0.5, low=0.15)] == ["total disaster"]
     # A run that never reaches the high threshold is dropped, however long.
     bio[core] = [0.8, 0.05, 0.15]
     assert find_spans(text, p.offsets, bio, 0.5, low=0.15) == []
@@ -409,3 +410,20 @@ def test_calibration_chooses_for_the_network_and_again_for_its_int8_copy(tmp_pat
     # Chosen on other outputs: the figures they were chosen on differ.
     assert int8["held_out"]["si_f1_by_piece_threshold"] != meta["held_out"]["si_f1_by_piece_threshold"]
     assert (out / "persuasion.safetensors").read_bytes() == (MODEL_DIR / "persuasion.safetensors").read_bytes()
+
+
+def test_spans_lose_function_words_and_punctuation_at_their_edges() -> None:
+    text = 'So while ordinary people in the south suffer, "we will win," he said. Of the... and'
+    def trimmed(phrase: str) -> str | None:
+        start = text.index(phrase)
+        span = trim_edges(text, start, start + len(phrase))
+        return None if span is None else text[span[0]:span[1]]
+    assert trimmed("while ordinary people in the") == "ordinary people"
+    assert trimmed("people in the south suffer,") == "people in the south suffer"  # inside words stay
+    assert trimmed('"we will win,"') == '"we will win,"'  # quote marks are part of a quoted slogan
+    assert trimmed("he said.") == "he said"
+    assert trimmed("Of the... and") is None  # nothing but function words and dots: no span
+    # Offsets stay offsets into the text, whatever the case of the edge word.
+    start = text.index("So while")
+    s, e = trim_edges(text, start, start + len("So while ordinary"))  # type: ignore[misc]
+    assert text[s:e] == "So while ordinary"[len("So while "):] and e == start + len("So while ordinary")

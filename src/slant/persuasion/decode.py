@@ -56,6 +56,32 @@ def snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+# Words a span should not begin or end with: PTC's spans are phrases ("traitorous puppet", "mad dogs"), and the SI
+# head's runs often spill one function word over an edge ("... while ordinary people in the").
+EDGE_WORDS = frozenset(
+    "a an the of to in on for and or but that which who with as by at from is are was were be been this these those "
+    "it its their his her our your my than then so if when while".split())
+_TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]")
+
+
+def trim_edges(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """``[start, end)`` without leading or trailing function words and punctuation (quote marks stay); None if
+    nothing is left."""
+    tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text, start, end)]
+
+    def loose(word: str) -> bool:
+        return word.lower() in EDGE_WORDS or (not word[0].isalnum() and word not in _QUOTES)
+
+    first, last = 0, len(tokens) - 1
+    while first <= last and loose(tokens[first][2]):
+        first += 1
+    while last >= first and loose(tokens[last][2]):
+        last -= 1
+    if first > last:
+        return None
+    return tokens[first][0], tokens[last][1]
+
+
 @dataclasses.dataclass
 class Candidate:
     """A span found by the SI head, with its technique probabilities."""
@@ -92,7 +118,8 @@ def find_spans(text: str, offsets: np.ndarray, bio: np.ndarray, threshold: float
     is split where a piece looks more like a beginning than a continuation.
     A confident core grows into its less certain edges, which the SI head
     tends to score lower than the middle of a span, while a run that never
-    gets confident is dropped.
+    gets confident is dropped. Each run is widened to whole words, then loses
+    the function words and punctuation at its edges (:func:`trim_edges`).
     """
     inside = bio[:, 1] + bio[:, 2]
     floor = threshold if low is None else min(low, threshold)
@@ -103,9 +130,9 @@ def find_spans(text: str, offsets: np.ndarray, bio: np.ndarray, threshold: float
         split = is_in and run_start >= 0 and bio[i, 1] > bio[i, 2] and bio[i, 1] > 0.5
         if run_start >= 0 and (not is_in or split):
             if inside[run_start:i].max() >= threshold:
-                s, e = snap_to_words(text, int(offsets[run_start, 0]), int(offsets[i - 1, 1]))
-                if any(ch.isalnum() for ch in text[s:e]):
-                    out.append((s, e, float(inside[run_start:i].mean())))
+                span = trim_edges(text, *snap_to_words(text, int(offsets[run_start, 0]), int(offsets[i - 1, 1])))
+                if span is not None and any(ch.isalnum() for ch in text[span[0]:span[1]]):
+                    out.append((span[0], span[1], float(inside[run_start:i].mean())))
             run_start = -1
         if is_in and run_start < 0:
             run_start = i
