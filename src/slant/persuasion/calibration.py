@@ -26,11 +26,46 @@ def apply(calibration: dict[str, Any] | None, raw: float) -> float:
     raise ValueError(f"unknown calibration {calibration['kind']!r}")
 
 
+# Pseudo-entries at the overall rate added to each isotonic block (see ``fit_isotonic``).
+PRIOR_ENTRIES = 2.0
+
+
 def fit_isotonic(raw: Sequence[float], correct: Sequence[bool]) -> dict[str, Any]:
+    """A monotone step map, each step's rate shrunk toward the overall rate.
+
+    Plain isotonic regression ends in blocks of one or two entries: a single
+    right span at the top would map every higher score to 1.0, a claim of
+    certainty made on one example. Each block's rate is taken as
+    ``(right + PRIOR_ENTRIES * overall) / (entries + PRIOR_ENTRIES)``, and the
+    blocks are made monotone again (weighted by their entries), so large blocks
+    keep their rate and small ones move toward the overall rate.
+    """
     from sklearn.isotonic import IsotonicRegression
 
-    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(np.asarray(raw), np.asarray(correct, float))
-    return {"kind": "isotonic", "x": [float(v) for v in iso.X_thresholds_], "y": [float(v) for v in iso.y_thresholds_]}
+    r, c = np.asarray(raw, float), np.asarray(correct, float)
+    if len(r) == 0:
+        return {"kind": "isotonic", "x": [0.0, 1.0], "y": [0.0, 1.0]}  # nothing to learn from: the identity
+    fitted = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(r, c).predict(r)
+    overall = float(c.mean())
+    blocks = sorted(set(fitted.tolist()))
+    lows, highs, rates, weights = [], [], [], []
+    for value in blocks:
+        members = fitted == value
+        n, right = float(members.sum()), float(c[members].sum())
+        lows.append(float(r[members].min()))
+        highs.append(float(r[members].max()))
+        rates.append((right + PRIOR_ENTRIES * overall) / (n + PRIOR_ENTRIES))
+        weights.append(n + PRIOR_ENTRIES)
+    order = np.argsort(lows)
+    centres = np.asarray([(lows[i] + highs[i]) / 2 for i in order])
+    smooth = IsotonicRegression().fit(centres, np.asarray(rates)[order], sample_weight=np.asarray(weights)[order])
+    ys = smooth.predict(centres)
+    # Steps as breakpoints for np.interp: flat over each block, linear between blocks.
+    x, y = [], []
+    for i, value in zip(order, ys):
+        x += [lows[i], highs[i]]
+        y += [float(value), float(value)]
+    return {"kind": "isotonic", "x": x, "y": y}
 
 
 def fit_platt(raw: Sequence[float], correct: Sequence[bool]) -> dict[str, Any]:
