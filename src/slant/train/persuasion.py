@@ -455,6 +455,13 @@ def run_recipe(args: argparse.Namespace) -> None:
         prev = out
 
 
+def _seed_list(value: str) -> list[int]:
+    try:
+        return [int(x) for x in value.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a comma-separated list of whole numbers") from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m slant.train.persuasion", description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=None, help=f"PTC folder (default {data_dir()})")
@@ -468,7 +475,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--lr", type=float, default=None, help=f"single run, encoder layers (default {SINGLE_DEFAULTS['lr']})")
     ap.add_argument("--head-lr", type=float, default=None, help=f"single run, heads (default {SINGLE_DEFAULTS['head_lr']})")
     ap.add_argument("--tc-weight", type=float, default=1.0)
-    ap.add_argument("--seeds", type=lambda v: [int(x) for x in v.split(",")], default=list(MEMBER_SEEDS),
+    ap.add_argument("--seeds", type=_seed_list, default=list(MEMBER_SEEDS),
                     help="one member is trained per seed (its heads' init and its batch order), and the model averages "
                          "them (default %(default)s)")
     ap.add_argument("--split-seed", type=int, default=SPLIT_SEED,
