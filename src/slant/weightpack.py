@@ -7,7 +7,8 @@ heads) is kept in half or full precision. Inference never runs on these
 numbers directly: they are expanded back to fp32 once, when a network is
 built (see BENCHMARKS.md for what the rounding costs each model).
 
-Both trained networks (persuasion, stance) ship their files this way.
+The stance network ships its file this way, and so would a persuasion model of
+several members (one member fits the budget in fp16, and ships so).
 """
 
 from __future__ import annotations

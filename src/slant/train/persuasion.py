@@ -16,13 +16,16 @@ Steps, all with fixed seeds:
    member seed (``--seeds``, default ``MEMBER_SEEDS``): each member starts
    from its own random heads and sees the windows in its own order, on the
    same fitting articles; members are written under ``--cache``/members;
-5. put the members together (their outputs are averaged at inference; layer
-   matrices stored as per-row int8) and, on the held-out part, with exactly
-   the weights that ship: choose the piece thresholds (one, or a high/low
-   pair) that maximise SI F1, fit the calibration of span scores, choose the
-   output threshold (and extra-label rule) that maximises the mean of SI and
-   full-task F1 of the emitted spans; write the weights and ``meta.json`` to
-   ``--out``.
+5. put the members together (one member is stored as trained, in fp16;
+   several are averaged at inference, their layer matrices stored as per-row
+   int8) and, on the held-out part, with exactly the weights that ship:
+   choose the piece thresholds (one, or a high/low pair) that maximise SI F1,
+   the calibration map of span scores (isotonic, Platt or none, by ECE
+   cross-fitted over folds by article), and the output threshold (and
+   extra-label rule) that maximises the mean of SI and full-task F1 of the
+   emitted spans; make the same choices again on the outputs of the network's
+   int8 copy (``SLANT_PERSUASION_BACKEND=int8``); write the weights and
+   ``meta.json`` to ``--out``.
 
 ``--fit-all`` trains the same recipe again on all training articles and takes
 its thresholds and calibration from a held-out run's ``meta.json``
