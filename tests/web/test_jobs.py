@@ -136,6 +136,21 @@ def test_it_records_a_failing_pipeline_for_the_user(team, settings, exploding_st
     assert b"the model file is corrupt" in page.content
 
 
+
+def test_a_worker_with_other_output_settings_does_not_store_under_the_jobs_id(team, monkeypatch) -> None:
+    from slant.store.models import Analysis
+    from slant.web.jobs.runner import run_pending_jobs
+
+    monkeypatch.delenv("SLANT_PERSUASION_THRESHOLD", raising=False)
+    entry = _add(team)  # queued by the web app under its own settings
+    monkeypatch.setenv("SLANT_PERSUASION_THRESHOLD", "0.9")  # a worker started with another threshold
+    run_pending_jobs()
+    monkeypatch.delenv("SLANT_PERSUASION_THRESHOLD")  # back to the web app's settings
+    assert not Analysis.objects.exists()
+    data = client_for(team["users"]["viewer"]).get(f"/api/articles/{entry.article_id}").json()
+    assert data["status"] == "failed" and "SLANT_PERSUASION_THRESHOLD" in data["error"]
+
+
 WORKER = textwrap.dedent('''
     import os, sys, time
     from slant.pipeline import register
