@@ -444,3 +444,20 @@ def test_the_isotonic_map_claims_no_certainty_from_a_few_spans() -> None:
     assert abs(calibration.apply(cal, 0.3) - 0.3) < 0.08 and abs(calibration.apply(cal, 0.5) - 0.5) < 0.08
     assert calibration.apply(cal, 0.0) > 0.0  # nor does it claim a span is certainly wrong
     assert calibration.fit_isotonic([], [])["kind"] == "isotonic"
+
+
+def test_decoded_spans_are_trimmed_slices_of_the_text_whatever_the_scores() -> None:
+    from slant.persuasion.decode import EDGE_WORDS
+
+    rng = np.random.default_rng(7)
+    words = ["the", "corrupt", "elites", ",", "of", "“lies”", "and", "Yoon", "Seok-yuek's", "—", "war", "in", "é", "?"]
+    for _ in range(200):
+        text = " ".join(rng.choice(words, size=int(rng.integers(1, 40))))
+        p = pieces(text)
+        bio = rng.dirichlet([1.0, 0.5, 1.0], size=len(p)).astype(np.float32)
+        for s, e, conf in find_spans(text, p.offsets, bio, 0.5, low=0.2):
+            assert 0 <= s < e <= len(text) and 0.0 <= conf <= 1.0
+            span = text[s:e]
+            assert span == span.strip() and any(ch.isalnum() for ch in span)
+            first, last = span.split()[0], span.split()[-1]
+            assert first.lower() not in EDGE_WORDS and last.lower() not in EDGE_WORDS, span
