@@ -135,6 +135,7 @@ def run_job(job: Job) -> str:
     from slant.doc import Doc
     from slant.pipeline import Pipeline
     from slant.store import ingest, pipeline_id, stages_of
+    from slant.store.fingerprint import OUTPUT_SETTINGS
 
     beat = _Heartbeat(job)
     beat.start()
@@ -145,9 +146,8 @@ def run_job(job: Job) -> str:
             # other model files, other output settings) must not store it there.
             raise RuntimeError(
                 f"this worker's pipeline is {here}, the job was queued for {job.pipeline}: the worker runs another "
-                "slant version, other model files or other output settings (SLANT_PERSUASION_BACKEND, "
-                "SLANT_STANCE_BACKEND, SLANT_PERSUASION_THRESHOLD, the gazetteer) than the web app; "
-                "start it with the web app's")
+                f"slant version, other model files or other output settings ({', '.join(OUTPUT_SETTINGS)}, the "
+                "gazetteer) than the web app; start it with the web app's")
         row = StoredArticle.objects.get(pk=job.article_id)
         article = Article(
             text=row.text, title=row.title, url=row.url, outlet=row.outlet, author=row.author,
