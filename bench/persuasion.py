@@ -47,7 +47,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 WORDS = 600
 
 
-def quality(split: str, limit: int) -> dict[str, Any]:
+def quality(split: str, limit: int, rounds: int = 400) -> dict[str, Any]:
     import numpy as np
 
     from slant.persuasion import calibration, metrics
@@ -62,7 +62,7 @@ def quality(split: str, limit: int) -> dict[str, Any]:
     gold_si = {a.id: [(x.start, x.end) for x in a.spans] for a in arts}
     gold_rows = {a.id: [(x.start, x.end, x.label) for x in a.spans] for a in arts}
     rows: dict[str, list[tuple[int, int, str]]] = {}
-    pairs: list[tuple[str, str]] = []
+    pairs_of: dict[str, list[tuple[str, str]]] = {}
     raw, cal, right = [], [], []
     for a in arts:
         sc = pred.score(a.text)
@@ -73,7 +73,7 @@ def quality(split: str, limit: int) -> dict[str, Any]:
             probs = pred.classify(sc, s, e)
             return [NAMES[k] for k in np.argsort(-probs)] if probs is not None else [NAMES[0]]
 
-        pairs += metrics.assign_gold_labels(gold_rows[a.id], ranked)
+        pairs_of[a.id] = metrics.assign_gold_labels(gold_rows[a.id], ranked)
         for s, e, conf, probs in cands:
             k = int(np.argmax(probs))
             r = conf * float(probs[k])
@@ -81,6 +81,7 @@ def quality(split: str, limit: int) -> dict[str, Any]:
             cal.append(calibration.apply(meta.get("calibration"), r))
             right.append(any(x.label == NAMES[k] and x.start < e and s < x.end for x in a.spans))
     seconds = time.time() - t0
+    pairs = [p for a in arts for p in pairs_of[a.id]]
     si = metrics.si_scores({k: [(s, e) for s, e, _ in v] for k, v in rows.items()}, gold_si)
     full = metrics.full_scores(rows, gold_rows, NAMES)
     tc = metrics.tc_scores(pairs, NAMES)
@@ -98,8 +99,21 @@ def quality(split: str, limit: int) -> dict[str, Any]:
     emitted = {k: [(s, e) for s, e, _ in v] for k, v in rows.items()}
     si_recall = {name: metrics.si_scores(emitted, {a.id: [(x.start, x.end) for x in a.spans if x.label == name]
                                                    for a in arts})["recall"] for name in NAMES}
+    # How far the three F1s would move on another sample of as many articles: the yardstick for any difference
+    # between two rows of BENCHMARKS.md.
+    def resampled(ids: Any) -> tuple[float, float, float]:
+        keys = [f"{j}:{i}" for j, i in enumerate(ids)]
+        r = {k: rows[i] for k, i in zip(keys, ids)}
+        g = {k: gold_rows[i] for k, i in zip(keys, ids)}
+        return (metrics.si_scores({k: [(s, e) for s, e, _ in v] for k, v in r.items()},
+                                  {k: [(s, e) for s, e, _ in v] for k, v in g.items()})["f1"],
+                metrics.tc_scores([p for i in ids for p in pairs_of[i]], NAMES)["all"]["f1"],
+                metrics.full_scores(r, g, NAMES)["all"]["f1"])
+
+    se = metrics.article_bootstrap([a.id for a in arts], resampled, rounds)
     return {
         "split": split, "articles": len(arts), "seconds": round(seconds, 1), "backend": pred.backend,
+        "standard_error": dict(zip(("si", "tc", "full"), se), rounds=rounds) if se else None,
         "threshold": calibration_threshold(meta), "piece_threshold": meta["piece_threshold"],
         "piece_threshold_low": meta.get("piece_threshold_low", meta["piece_threshold"]),
         "si": si, "baseline_si": base_si, "tc": tc, "full": full, "si_recall_by_technique": si_recall,
@@ -284,6 +298,10 @@ def report(q: dict[str, Any] | None, speed: list[dict[str, Any]], cold: dict[str
             t, f = q["tc"][name], q["full"][name]
             lines.append(f"| {name} | {t['n_gold']} | {fmt(q['si_recall_by_technique'][name])} | {fmt(t['precision'])} | "
                          f"{fmt(t['recall'])} | {fmt(t['f1'])} | {fmt(f['precision'])} | {fmt(f['recall'])} | {fmt(f['f1'])} |")
+        if q.get("standard_error"):
+            se = q["standard_error"]
+            lines += ["", f"Standard errors, articles drawn again with replacement ({se['rounds']} rounds): SI F1 "
+                      f"{se['si']:.3f}, TC {se['tc']:.3f}, full {se['full']:.3f}."]
         e = q["ece"]
         lines += ["", f"Calibration ({e['kind']}), top technique of every candidate span on {q['split']} (n={e['n']}): "
                   f"ECE raw {e['raw']:.4f} -> calibrated {e['calibrated']:.4f}."]
@@ -316,6 +334,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--speed-n", type=int, default=10, help="600-word articles per speed run")
     ap.add_argument("--systems", default="ours,prta,pipeline")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--bootstrap", type=int, default=400,
+                    help="rounds of resampling articles for the standard errors (default 400; 0: skip)")
     ap.add_argument("--workers", type=int, default=2,
                     help="also time this many one-thread processes at once (default 2, one per core; 1: skip)")
     ap.add_argument("--speed-worker", default=None, help=argparse.SUPPRESS)
@@ -324,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.speed_worker:
         print(json.dumps(speed_worker(args.speed_worker, args.speed_n, args.barrier, args.workers)))
         return 0
-    q = None if args.no_quality else quality(args.split, args.limit)
+    q = None if args.no_quality else quality(args.split, args.limit, args.bootstrap)
     speed, cold = [], None
     if not args.no_speed:
         for system in args.systems.split(","):

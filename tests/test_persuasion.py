@@ -313,6 +313,19 @@ def test_it_scores_technique_classification_on_gold_spans() -> None:
     assert metrics.tc_scores(pairs, NAMES)["all"]["f1"] == pytest.approx(2 / 3)
 
 
+def test_its_standard_errors_resample_whole_articles() -> None:
+    # One article found everything, the other nothing: the mean recall over a resample of two articles is 0, 0.5
+    # or 1 with chances 1/4, 1/2, 1/4, whose standard deviation is 0.354.
+    found = {"a": 1.0, "b": 0.0}
+    se = metrics.article_bootstrap(["a", "b"], lambda ids: [sum(found[i] for i in ids) / len(ids)], rounds=4000)
+    assert se == [pytest.approx(0.354, abs=0.02)]
+    # The same draws for the same seed; articles that score alike give no spread at all.
+    assert metrics.article_bootstrap(["a", "b"], lambda ids: [found[ids[0]]], rounds=50, seed=3) == \
+        metrics.article_bootstrap(["a", "b"], lambda ids: [found[ids[0]]], rounds=50, seed=3)
+    assert metrics.article_bootstrap(["a", "a", "a"], lambda ids: [found[i] for i in ids[:1]], rounds=20) == [0.0]
+    assert metrics.article_bootstrap([], lambda ids: [0.0]) == []
+
+
 def test_it_writes_the_ptc_label_format() -> None:
     out = io.StringIO()
     n = write_ptc([("111", "Doubt", 3, 9), ("111", "Name_Calling,Labeling", 3, 9)], out)

@@ -15,8 +15,10 @@ technique predicted for each gold span.
 
 from __future__ import annotations
 
+import random
+import statistics
 from collections import Counter, defaultdict
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from .corpus import merge_spans
 
@@ -116,3 +118,19 @@ def assign_gold_labels(rows: Sequence[Row], probs_for: "callable") -> list[tuple
                 pairs.append((g, g))
         pairs.extend(zip(remaining_gold, remaining_pred))
     return pairs
+
+
+def article_bootstrap(articles: Sequence[str], measure: Callable[[Sequence[str]], Sequence[float]],
+                      rounds: int = 400, seed: int = 0) -> list[float]:
+    """Standard error of each figure that ``measure`` returns, when the articles are drawn again with replacement.
+
+    Articles, not spans, are the unit: spans of one article are alike (one author, one topic, one annotator), so
+    resampling spans would understate how much the figures move from one set of articles to another. ``measure``
+    receives a list of article ids that may repeat one id (its keys for the scorers must tell the copies apart).
+    """
+    if not articles or rounds < 2:
+        return []
+    rng = random.Random(seed)
+    n = len(articles)
+    values = [list(measure([articles[rng.randrange(n)] for _ in range(n)])) for _ in range(rounds)]
+    return [statistics.stdev(column) for column in zip(*values)]
