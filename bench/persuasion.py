@@ -37,7 +37,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -101,7 +101,7 @@ def quality(split: str, limit: int, rounds: int = 400) -> dict[str, Any]:
                                                    for a in arts})["recall"] for name in NAMES}
     # How far the three F1s would move on another sample of as many articles: the yardstick for any difference
     # between two rows of BENCHMARKS.md.
-    def resampled(ids: Any) -> tuple[float, float, float]:
+    def resampled(ids: Sequence[str]) -> tuple[float, float, float]:
         keys = [f"{j}:{i}" for j, i in enumerate(ids)]
         r = {k: rows[i] for k, i in zip(keys, ids)}
         g = {k: gold_rows[i] for k, i in zip(keys, ids)}

@@ -124,7 +124,7 @@ def article_bootstrap(articles: Sequence[str], measure: Callable[[Sequence[str]]
                       rounds: int = 400, seed: int = 0) -> list[float]:
     """Standard error of each figure that ``measure`` returns, when the articles are drawn again with replacement.
 
-    Articles, not spans, are the unit: spans of one article are alike (one author, one topic, one annotator), so
+    Articles, not spans, are the unit: spans of one article are alike (one author, one topic, annotated together), so
     resampling spans would understate how much the figures move from one set of articles to another. ``measure``
     receives a list of article ids that may repeat one id (its keys for the scorers must tell the copies apart).
     """
