@@ -64,6 +64,7 @@ def quality(split: str, limit: int, rounds: int = 400) -> dict[str, Any]:
     rows: dict[str, list[tuple[int, int, str]]] = {}
     pairs_of: dict[str, list[tuple[str, str]]] = {}
     raw, cal, right = [], [], []
+    spans_of: dict[str, range] = {}  # each article's entries in raw / cal / right
     for a in arts:
         sc = pred.score(a.text)
         cands = pred.candidates(sc)
@@ -74,6 +75,7 @@ def quality(split: str, limit: int, rounds: int = 400) -> dict[str, Any]:
             return [NAMES[k] for k in np.argsort(-probs)] if probs is not None else [NAMES[0]]
 
         pairs_of[a.id] = metrics.assign_gold_labels(gold_rows[a.id], ranked)
+        spans_of[a.id] = range(len(raw), len(raw) + len(cands))
         for s, e, conf, probs in cands:
             k = int(np.argmax(probs))
             r = conf * float(probs[k])
@@ -99,21 +101,29 @@ def quality(split: str, limit: int, rounds: int = 400) -> dict[str, Any]:
     emitted = {k: [(s, e) for s, e, _ in v] for k, v in rows.items()}
     si_recall = {name: metrics.si_scores(emitted, {a.id: [(x.start, x.end) for x in a.spans if x.label == name]
                                                    for a in arts})["recall"] for name in NAMES}
-    # How far the three F1s would move on another sample of as many articles: the yardstick for any difference
+    # How far the F1s and ECEs would move on another sample of as many articles: the yardstick for any difference
     # between two rows of BENCHMARKS.md.
-    def resampled(ids: Sequence[str]) -> tuple[float, float, float]:
+    def resampled(ids: Sequence[str]) -> tuple[float, ...]:
         keys = [f"{j}:{i}" for j, i in enumerate(ids)]
         r = {k: rows[i] for k, i in zip(keys, ids)}
         g = {k: gold_rows[i] for k, i in zip(keys, ids)}
         return (metrics.si_scores({k: [(s, e) for s, e, _ in v] for k, v in r.items()},
                                   {k: [(s, e) for s, e, _ in v] for k, v in g.items()})["f1"],
                 metrics.tc_scores([p for i in ids for p in pairs_of[i]], NAMES)["all"]["f1"],
-                metrics.full_scores(r, g, NAMES)["all"]["f1"])
+                metrics.full_scores(r, g, NAMES)["all"]["f1"],
+                *ece_pair(ids))
+
+    def ece_pair(ids: Sequence[str]) -> tuple[float, float, float]:
+        """ECE of the raw and the calibrated scores, and what the map changed (paired: the same spans)."""
+        idx = [j for i in ids for j in spans_of[i]]
+        ok = [right[j] for j in idx]
+        before, after = calibration.ece([raw[j] for j in idx], ok), calibration.ece([cal[j] for j in idx], ok)
+        return before, after, after - before
 
     se = metrics.article_bootstrap([a.id for a in arts], resampled, rounds)
     return {
         "split": split, "articles": len(arts), "seconds": round(seconds, 1), "backend": pred.backend,
-        "standard_error": dict(zip(("si", "tc", "full"), se), rounds=rounds) if se else None,
+        "standard_error": dict(zip(("si", "tc", "full", "ece_raw", "ece_calibrated", "ece_change"), se), rounds=rounds) if se else None,
         "threshold": calibration_threshold(meta), "piece_threshold": meta["piece_threshold"],
         "piece_threshold_low": meta.get("piece_threshold_low", meta["piece_threshold"]),
         "si": si, "baseline_si": base_si, "tc": tc, "full": full, "si_recall_by_technique": si_recall,
@@ -301,7 +311,8 @@ def report(q: dict[str, Any] | None, speed: list[dict[str, Any]], cold: dict[str
         if q.get("standard_error"):
             se = q["standard_error"]
             lines += ["", f"Standard errors, articles drawn again with replacement ({se['rounds']} rounds): SI F1 "
-                      f"{se['si']:.3f}, TC {se['tc']:.3f}, full {se['full']:.3f}."]
+                      f"{se['si']:.3f}, TC {se['tc']:.3f}, full {se['full']:.3f}; ECE raw {se['ece_raw']:.3f}, calibrated "
+                      f"{se['ece_calibrated']:.3f}, the map's change of ECE (paired) {se['ece_change']:.3f}."]
         e = q["ece"]
         lines += ["", f"Calibration ({e['kind']}), top technique of every candidate span on {q['split']} (n={e['n']}): "
                   f"ECE raw {e['raw']:.4f} -> calibrated {e['calibrated']:.4f}."]
