@@ -123,7 +123,8 @@ def quality(split: str, limit: int, rounds: int = 400) -> dict[str, Any]:
     se = metrics.article_bootstrap([a.id for a in arts], resampled, rounds)
     return {
         "split": split, "articles": len(arts), "seconds": round(seconds, 1), "backend": pred.backend,
-        "standard_error": dict(zip(("si", "tc", "full", "ece_raw", "ece_calibrated", "ece_change"), se), rounds=rounds) if se else None,
+        "standard_error": (dict(zip(("si", "tc", "full", "ece_raw", "ece_calibrated", "ece_change"), se), rounds=rounds)
+                           if se else None),
         "threshold": calibration_threshold(meta), "piece_threshold": meta["piece_threshold"],
         "piece_threshold_low": meta.get("piece_threshold_low", meta["piece_threshold"]),
         "si": si, "baseline_si": base_si, "tc": tc, "full": full, "si_recall_by_technique": si_recall,
