@@ -77,11 +77,10 @@ def quality(split: str, limit: int, rounds: int = 400) -> dict[str, Any]:
         pairs_of[a.id] = metrics.assign_gold_labels(gold_rows[a.id], ranked)
         spans_of[a.id] = range(len(raw), len(raw) + len(cands))
         for s, e, conf, probs in cands:
-            k = int(np.argmax(probs))
-            r = conf * float(probs[k])
+            r, ok = calibration.top_technique_entry(s, e, conf, probs, a.spans)
             raw.append(r)
             cal.append(calibration.apply(meta.get("calibration"), r))
-            right.append(any(x.label == NAMES[k] and x.start < e and s < x.end for x in a.spans))
+            right.append(ok)
     seconds = time.time() - t0
     pairs = [p for a in arts for p in pairs_of[a.id]]
     si = metrics.si_scores({k: [(s, e) for s, e, _ in v] for k, v in rows.items()}, gold_si)

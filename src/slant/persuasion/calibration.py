@@ -10,9 +10,11 @@ inference applies it (an isotonic map is stored as breakpoints in
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
+
+from ..techniques import NAMES
 
 
 def apply(calibration: dict[str, Any] | None, raw: float) -> float:
@@ -24,6 +26,16 @@ def apply(calibration: dict[str, Any] | None, raw: float) -> float:
         z = np.log(max(raw, 1e-6) / max(1 - raw, 1e-6))
         return float(1.0 / (1.0 + np.exp(-(calibration["a"] * z + calibration["b"]))))
     raise ValueError(f"unknown calibration {calibration['kind']!r}")
+
+
+def top_technique_entry(start: int, end: int, conf: float, probs: np.ndarray, gold: Iterable[Any]) -> tuple[float, bool]:
+    """What calibration is fitted and judged on, for one candidate span: the raw score of its top technique, and
+    whether that is right (the span overlaps a gold span, with ``start``, ``end`` and ``label``, of that technique).
+
+    One definition for the training's fit and the benchmark's ECE, so that the two measure the same thing.
+    """
+    k = int(np.argmax(probs))
+    return conf * float(probs[k]), any(g.label == NAMES[k] and g.start < end and start < g.end for g in gold)
 
 
 # Pseudo-entries at the overall rate added to each isotonic block (see ``fit_isotonic``).

@@ -379,9 +379,9 @@ def choose_on_held_out(pred: Any, held: Sequence[PtcArticle]) -> dict[str, Any]:
     raw, right, article = [], [], []
     for i, a in enumerate(held):
         for s, e, conf, probs in cands[a.id]:
-            k = int(np.argmax(probs))
-            raw.append(conf * float(probs[k]))
-            right.append(any(x.label == NAMES[k] and x.start < e and s < x.end for x in a.spans))
+            r, ok = calibration.top_technique_entry(s, e, conf, probs, a.spans)
+            raw.append(r)
+            right.append(ok)
             article.append(i)
     r_np, c_np, art_np = np.asarray(raw, float), np.asarray(right, bool), np.asarray(article)
     ece_raw = calibration.ece(r_np, c_np)
