@@ -1,0 +1,163 @@
+"""Stories: grouping invented articles as they are stored, manual merge/split, outlets, attention, the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from slant import store
+from slant.article import Article
+from slant.doc import Doc
+from slant.store.ingest import save
+
+STAGES = ["language", "sentences", "entities", "entity_merge", "dates"]
+
+FIRE = (
+    "Fire destroys warehouse at Portsmouth docks",
+    "A fire destroyed a timber warehouse at the Portsmouth docks early on Monday, sending black smoke across "
+    "the harbour. Firefighters from Hampshire Fire and Rescue fought the blaze for six hours. Mayor Jane Holloway "
+    "visited the site and said the port would reopen on Tuesday. No one was hurt, but the timber stored inside "
+    "was lost and nearby streets were closed while crews cooled the ruins.",
+)
+FIRE_OTHER = (
+    "Blaze at docks: warehouse burns down in Portsmouth",
+    "Hampshire Fire and Rescue crews spent six hours fighting a blaze that gutted a warehouse full of timber at "
+    "Portsmouth's docks on Monday morning. Smoke drifted over the harbour and roads nearby were shut. Mayor Jane "
+    "Holloway, who came to the docks, said nobody was injured and that the port should reopen on Tuesday.",
+)
+BUDGET = (
+    "Portsmouth council passes budget with new school",
+    "Portsmouth city council approved its budget on Monday evening, including money for a new primary school "
+    "and repairs to three libraries. Mayor Jane Holloway said council tax would rise by two per cent. "
+    "Opposition councillors voted against the plan, saying the school would open too late for families.",
+)
+FIRE_WEEK_LATER = (
+    "A week after the docks fire, Portsmouth port counts the cost",
+    "One week after fire destroyed a timber warehouse at the Portsmouth docks, the port says the blaze cost "
+    "several million pounds. Investigators from Hampshire Fire and Rescue believe the fire started in an "
+    "electrical cabinet inside the warehouse. Mayor Jane Holloway said the docks reopened as planned.",
+)
+
+
+def _doc(title: str, body: str, outlet: str, day: dt.date, url: str | None = None) -> Doc:
+    from slant.pipeline import Pipeline
+
+    art = Article(text=f"{title}\n\n{body}\n", title=title, outlet=outlet, published=day, url=url, language="en")
+    return Pipeline(STAGES)(Doc(art))
+
+
+@pytest.fixture
+def using(sqlite_url: str) -> str:
+    from slant.store.aggregates.stories import forget_indexes
+
+    forget_indexes()
+    return store.setup(sqlite_url)
+
+
+MONDAY = dt.date(2024, 3, 4)
+PIPE = "test-stories"
+
+
+def test_it_groups_the_same_event_and_keeps_apart_another_about_the_same_actors(using: str) -> None:
+    from slant.store.aggregates.stories import story_of
+
+    docs = [
+        _doc(*FIRE, "Harbour Herald", MONDAY),
+        _doc(*BUDGET, "Harbour Herald", MONDAY),
+        _doc(*FIRE_OTHER, "Coast Gazette", MONDAY),
+        _doc(*FIRE_WEEK_LATER, "Solent Times", MONDAY + dt.timedelta(days=7)),
+    ]
+    for doc in docs:
+        save(doc, PIPE, using=using)
+    fire, budget, fire2, later = (story_of(d.article.id, using=using) for d in docs)
+    assert None not in (fire, budget, fire2, later)
+    assert fire == fire2 == later  # one event, three outlets, a week apart
+    assert budget != fire  # same mayor, same city, same day: another event
+
+
+def test_it_never_moves_an_earlier_article_and_keeps_manual_decisions(using: str) -> None:
+    from slant.store.aggregates import stories
+    from slant.store.aggregates.models import ArticleFacts, StoryDecision
+
+    a = _doc(*FIRE, "Harbour Herald", MONDAY)
+    b = _doc(*BUDGET, "Harbour Herald", MONDAY)
+    save(a, PIPE, using=using)
+    save(b, PIPE, using=using)
+    sa, sb = stories.story_of(a.article.id, using=using), stories.story_of(b.article.id, using=using)
+    assert sa != sb
+    # An analyst merges the two by hand; a later article and a later automatic pass leave that alone.
+    stories.merge(sa, [sb], using=using)
+    assert stories.story_of(b.article.id, using=using) == sa
+    assert stories.resolve(sb, using=using) == sa
+    save(_doc(*FIRE_OTHER, "Coast Gazette", MONDAY), PIPE, using=using)
+    assert stories.group_pending(using=using) == 0
+    assert stories.story_of(b.article.id, using=using) == sa
+    assert ArticleFacts.objects.using(using).get(article_id=b.article.id).pinned
+    # ... and splits it again: the budget article gets a story of its own, and stays there.
+    done = stories.split(sa, [b.article.id], using=using)
+    assert stories.story_of(b.article.id, using=using) == done["new_story"] != sa
+    save(_doc(*FIRE_WEEK_LATER, "Solent Times", MONDAY + dt.timedelta(days=7)), PIPE, using=using)
+    assert stories.story_of(b.article.id, using=using) == done["new_story"]
+    assert stories.story_of(a.article.id, using=using) == sa
+    kinds = [d.kind for d in StoryDecision.objects.using(using).order_by("id")]
+    assert kinds == ["merge", "split"]
+
+
+def test_it_refuses_bad_merges_and_splits_with_a_clear_error(using: str) -> None:
+    from slant.errors import InputError
+    from slant.store.aggregates import stories
+
+    a = _doc(*FIRE, "Harbour Herald", MONDAY)
+    save(a, PIPE, using=using)
+    sid = stories.story_of(a.article.id, using=using)
+    with pytest.raises(InputError, match="other than the target"):
+        stories.merge(sid, [sid], using=using)
+    with pytest.raises(InputError, match="no such story"):
+        stories.merge(sid, [sid + 1000], using=using)
+    with pytest.raises(InputError, match="not all"):
+        stories.split(sid, [a.article.id], using=using)
+    with pytest.raises(InputError, match="is not in story"):
+        stories.split(sid, ["f" * 64], using=using)
+
+
+def test_it_lists_stories_as_json_from_the_cli(using: str, sqlite_url: str) -> None:
+    from typer.testing import CliRunner
+
+    from slant.cli import app
+
+    docs = [_doc(*FIRE, "Harbour Herald", MONDAY, "https://www.harbour-herald.example/a"),
+            _doc(*FIRE_OTHER, None, MONDAY + dt.timedelta(days=1), "https://news.coastgazette.co.uk/fire"),
+            _doc(*BUDGET, "Harbour Herald", MONDAY)]
+    for doc in docs:
+        save(doc, PIPE, using=using)
+    result = CliRunner().invoke(app, ["stories", "--db", sqlite_url, "--json"])
+    assert result.exit_code == 0, result.output
+    listed = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(listed) == 2
+    fire = next(s for s in listed if docs[0].article.id in s["articles"])
+    assert set(fire) >= {"id", "title", "articles", "outlets", "first_published", "last_published"}
+    assert sorted(fire["articles"]) == sorted([docs[0].article.id, docs[1].article.id])
+    assert sorted(fire["outlets"]) == ["Harbour Herald", "coastgazette.co.uk"]
+    assert (fire["first_published"], fire["last_published"]) == ("2024-03-04", "2024-03-05")
+    table = CliRunner().invoke(app, ["stories", "--db", sqlite_url])
+    assert table.exit_code == 0 and "Fire destroys warehouse" in table.stdout
+    bad = CliRunner().invoke(app, ["stories", "--db", sqlite_url, "--merge", "1"])
+    assert bad.exit_code == 2 and "--merge" in bad.output
+
+
+@pytest.mark.parametrize("url, site, expected", [
+    ("https://www.bbc.co.uk/news/x", None, "bbc.co.uk"),
+    ("https://news.bbc.co.uk/x", None, "bbc.co.uk"),
+    ("https://edition.cnn.com/2024/x", None, "cnn.com"),
+    ("https://m.example.com:8080/x", None, "example.com"),
+    ("https://www.abc.net.au/x", None, "abc.net.au"),
+    ("https://www.x.example/", "  The   Guardian ", "The Guardian"),
+    (None, None, None),
+])
+def test_it_normalises_outlet_names(url: str | None, site: str | None, expected: str | None) -> None:
+    from slant.store.aggregates.outlets import outlet_key, outlet_name
+
+    assert outlet_name(site, url) == expected
+    assert outlet_key(site, url) == (expected.casefold() if expected else None)
