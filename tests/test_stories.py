@@ -161,3 +161,93 @@ def test_it_normalises_outlet_names(url: str | None, site: str | None, expected:
 
     assert outlet_name(site, url) == expected
     assert outlet_key(site, url) == (expected.casefold() if expected else None)
+
+
+# ---------------------------------------------------------------------------
+# The story comparison on a small fixture, every figure worked out by hand.
+
+A_TEXT = ("Bridge opens\n\nMayor Jane Holloway opened the bridge. \"It is a triumph,\" she said. "
+          "The works cost ten million pounds.\n")
+B_TEXT = ("Bridge opens late\n\nThe bridge opened on 1 May, two years late. Unite said workers were underpaid. "
+          "Mayor Jane Holloway declined to comment.\n")
+
+
+def _at(text: str, phrase: str) -> dict:
+    start = text.index(phrase)
+    return {"start": start, "end": start + len(phrase)}
+
+
+def _sentences(text: str, *phrases: str) -> list[dict]:
+    return [_at(text, p) for p in phrases]
+
+
+def _fixture() -> dict:
+    a = {
+        "article": {"text": A_TEXT, "title": "Bridge opens", "published": "2024-05-01"},
+        "layers": {
+            "sentences": _sentences(A_TEXT, "Mayor Jane Holloway opened the bridge.", "\"It is a triumph,\" she said.",
+                                    "The works cost ten million pounds."),
+            "persuasion": [{**_at(A_TEXT, "triumph"), "label": "Loaded_Language", "score": 0.9},
+                           {**_at(A_TEXT, "ten million pounds"), "label": "Exaggeration,Minimisation", "score": 0.3}],
+            "quotes": [{**_at(A_TEXT, "It is a triumph,"), "speaker": "e1", "source": None}],
+            "dates": [],
+        },
+        "entities": [{"id": "e1", "name": "Jane Holloway", "type": "PERSON", "mentions": 1,
+                      "stance": {"label": "positive", "score": 0.8, "evidence": [[14, 52]]}}],
+    }
+    b = {
+        "article": {"text": B_TEXT, "title": "Bridge opens late", "published": "2024-05-02"},
+        "layers": {
+            "sentences": _sentences(B_TEXT, "The bridge opened on 1 May, two years late.",
+                                    "Unite said workers were underpaid.", "Mayor Jane Holloway declined to comment."),
+            "persuasion": [{**_at(B_TEXT, "underpaid"), "label": "Loaded_Language", "score": 0.8},
+                           {**_at(B_TEXT, "two years late"), "label": "Loaded_Language", "score": 0.7}],
+            "quotes": [{**_at(B_TEXT, "workers were underpaid"), "speaker": "e2", "source": None}],
+            "dates": [{**_at(B_TEXT, "1 May"), "value": "2024-05-01", "precision": "day"}],
+        },
+        "entities": [{"id": "e1", "name": "Jane Holloway", "type": "PERSON", "mentions": 1,
+                      "stance": {"label": "neutral", "score": 0.6}},
+                     {"id": "e2", "name": "Unite", "type": "ORG", "mentions": 1,
+                      "stance": {"label": "negative", "score": 0.7}}],
+    }
+    return {"a" * 64: ("Alpha", a), "b" * 64: ("Beta", b)}
+
+
+def test_it_compares_a_story_s_outlets_with_figures_worked_out_by_hand() -> None:
+    from slant.store.aggregates.compare import compare
+
+    out = compare(_fixture())
+    alpha, beta = out["outlets"]
+    assert (alpha["name"], beta["name"]) == ("Alpha", "Beta")
+    # Words (runs of word characters, title included): 20 and 23.
+    assert (alpha["words"], beta["words"]) == (20, 23)
+    # Actors named, and those left out that another outlet names.
+    assert [a["name"] for a in alpha["actors"]] == ["Jane Holloway"]
+    assert [a["name"] for a in alpha["leaves_out"]] == ["Unite"] and alpha["leaves_out"][0]["named_by"] == ["Beta"]
+    assert beta["leaves_out"] == []
+    # Stance toward the shared actor (only Jane Holloway is named by both).
+    assert [a["name"] for a in out["shared_actors"]] == ["Jane Holloway"]
+    assert alpha["stance"]["jane holloway"]["label"] == "positive"
+    assert beta["stance"]["jane holloway"]["label"] == "neutral"
+    assert "unite" not in beta["stance"]
+    # Techniques per 1,000 words at the 0.5 cut: 1/20 -> 50.0; 2/23 -> 86.957. The 0.3 span is not counted.
+    assert list(alpha["techniques"]) == ["Loaded_Language"]
+    assert alpha["techniques"]["Loaded_Language"]["rate_per_1000_words"] == 50.0
+    assert beta["techniques"]["Loaded_Language"]["rate_per_1000_words"] == 86.957
+    for o in (alpha, beta):
+        for t in o["techniques"].values():
+            for span in t["spans"]:
+                text = A_TEXT if span["article"] == "a" * 64 else B_TEXT
+                assert text[span["start"]:span["end"]] in {"triumph", "underpaid", "two years late"}
+    # Whose words: a speaker each.
+    assert [(s["name"], s["count"]) for s in alpha["speakers"]] == [("Jane Holloway", 1)]
+    assert [(s["name"], s["count"]) for s in beta["speakers"]] == [("Unite", 1)]
+    q = beta["speakers"][0]["quotes"][0]
+    assert B_TEXT[q["start"]:q["end"]] == "workers were underpaid"
+    # One merged timeline.
+    assert [(d["value"], [m["outlet"] for m in d["mentions"]]) for d in out["timeline"]] == [("2024-05-01", ["Beta"])]
+    # Only here: A's cost sentence (no shared word), B's delay sentence (best match 0.234 < 0.5); the mayor's
+    # sentences match each other (0.6 and 0.534), the quote and Unite's are under five content words.
+    assert [s["text"] for s in alpha["only_here"]] == ["The works cost ten million pounds."]
+    assert [s["text"] for s in beta["only_here"]] == ["The bridge opened on 1 May, two years late."]
+    assert beta["only_here"][0]["best_match"] == pytest.approx(0.234, abs=0.001)
