@@ -5,8 +5,10 @@ Commands only parse arguments and call importable functions (``slant.batch``,
 libraries (torch, Ray, Django) are imported inside the commands that need
 them, so ``slant --help`` and ``slant analyze one.txt`` start quickly.
 
-Exit codes: 0 all went well; 1 some inputs failed (each named on stderr, and
-listed again at the end); 2 the command line or settings are wrong.
+Exit codes: 0 all went well; 1 some inputs could not be read or were refused
+(each named on stderr, and listed again at the end); 2 the command line or
+settings are wrong; 3 an internal error: an analysis failed, or slant itself
+failed unexpectedly (a bug to report; ``SLANT_DEBUG=1`` prints the traceback).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from .errors import InputError, SlantError
+
+EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL = 1, 2, 3
 
 app = typer.Typer(
     name="slant",
@@ -68,7 +72,7 @@ def _db_url(db: Optional[str]) -> str:
 
 def _items(paths: list[str]) -> Iterator[Any]:
     """Articles and InputErrors from the paths, in order; ``-`` reads stdin."""
-    from .sources import article_from_text, iter_sources
+    from .read import article_from_text, iter_sources
 
     for path in paths:
         if path == "-":
@@ -78,6 +82,19 @@ def _items(paths: list[str]) -> Iterator[Any]:
                 yield exc
         else:
             yield from iter_sources(path)
+
+
+def _print_warnings(source: str, doc: Any) -> None:
+    """What the reader had to repair or may have lost in this article, one line each."""
+    for warning in getattr(doc.article, "warnings", ()) if doc is not None else ():
+        _err().print(f"[yellow]warning:[/] {escape(source)}: {escape(warning)}", markup=True)
+
+
+def _failure_code(failures: list[Any]) -> int:
+    """1 when every failure is an input that could not be read, 3 when an analysis failed."""
+    # The batch words a failure inside the analysis "analysis failed: ...".
+    internal = any(str(getattr(f, "reason", "")).startswith("analysis failed") for f in failures)
+    return EXIT_INTERNAL if internal else EXIT_INPUT
 
 
 def _print_failures(failures: list[Any], total: int) -> None:
@@ -120,6 +137,7 @@ def analyze(
                 _err().print(f"[red]error:[/] {escape(str(outcome.failure))}", markup=True)
                 continue
             doc = outcome.doc
+            _print_warnings(outcome.source, doc)
             if json_out:
                 typer.echo(_thresholded(doc, threshold).to_json())
             elif not quiet:
@@ -136,7 +154,7 @@ def analyze(
         _err().print(f"wrote {html} ({len(docs)} article(s))", markup=False)
     _print_failures(failures, total)
     if failures:
-        raise typer.Exit(1)
+        raise typer.Exit(_failure_code(failures))
 
 
 def _thresholded(doc: Any, threshold: Optional[float]) -> Any:
@@ -198,6 +216,8 @@ def ingest(
     def report(outcome: batch.Outcome, summary: batch.IngestSummary) -> None:
         if outcome.failure is not None:
             progress.console.print(f"[red]error:[/] {escape(str(outcome.failure))}", markup=True)
+        for warning in getattr(outcome.doc.article, "warnings", ()) if outcome.doc is not None else ():
+            progress.console.print(f"[yellow]warning:[/] {escape(outcome.source)}: {escape(warning)}", markup=True)
         progress.update(
             task,
             advance=1,
@@ -221,7 +241,7 @@ def ingest(
     )
     _print_failures(summary.failures, summary.seen)
     if summary.failures:
-        raise typer.Exit(1)
+        raise typer.Exit(_failure_code(summary.failures))
 
 
 @app.command()
@@ -361,7 +381,21 @@ def main() -> None:
         app()
     except SlantError as exc:  # a setting or model problem found late: one line, no traceback
         _err().print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
-        sys.exit(2)
+        sys.exit(EXIT_USAGE)
+    except Exception as exc:  # noqa: BLE001  (a bug: say so on one line, with its own exit code)
+        from . import conf
+
+        if conf.env_str("SLANT_DEBUG") not in (None, "0"):
+            import traceback
+
+            traceback.print_exc()
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        _err().print(
+            f"[bold red]internal error:[/] {escape(type(exc).__name__)}{': ' + escape(message) if message else ''} "
+            "(a bug in slant: please report it with the command; SLANT_DEBUG=1 shows the traceback)",
+            markup=True,
+        )
+        sys.exit(EXIT_INTERNAL)
 
 
 if __name__ == "__main__":

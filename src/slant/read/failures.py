@@ -17,7 +17,7 @@ from typing import Callable, Iterator, TypeVar
 
 from ..article import Article
 from ..errors import InputError
-from .limits import MAX_CHARS_ENV
+from .limits import too_long
 
 T = TypeVar("T")
 
@@ -125,8 +125,5 @@ def finish(article: Article, *, max_chars: int) -> Article:
         changes["warnings"] = tuple(warnings)
     text = str(changes.get("text", article.text))
     if len(text) > max_chars:
-        raise InputError(
-            source,
-            f"article too long: {len(text):,} characters, over the {max_chars:,}-character limit (set {MAX_CHARS_ENV} to change it)",
-        )
+        raise InputError(source, too_long(len(text), max_chars))
     return article.replace(**changes) if changes else article

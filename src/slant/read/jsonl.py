@@ -61,11 +61,11 @@ def _readline(fh: IO[bytes], path: str, size: int) -> bytes:
 
 
 def _skip_line(fh: IO[bytes], path: str) -> int:
-    """Read past the rest of an over-long line, a chunk at a time; its length."""
+    """Read past the rest of an over-long line, a chunk at a time; its length without the line end."""
     skipped = 0
     while True:
         chunk = _readline(fh, path, _CHUNK)
-        skipped += len(chunk)
+        skipped += len(chunk.rstrip(b"\r\n"))
         if not chunk or chunk.endswith(b"\n"):
             return skipped
 
@@ -109,7 +109,7 @@ def jsonl_article(raw: bytes, source: str) -> Article:
         repaired += count
     warnings = (f"{repaired} lone surrogate escape(s) replaced with U+FFFD",) if repaired else ()
     if isinstance(text, str) and text.strip():
-        from .text import article_from_text
+        from .text import text_article
 
         title = meta.pop("title", None)
         text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -117,7 +117,7 @@ def jsonl_article(raw: bytes, source: str) -> Article:
         # that does not already do so gets it put in front.
         if title and not text.lstrip().startswith(title.strip()):
             text = f"{title.strip()}\n\n{text}"
-        return article_from_text(text, source=source, warnings=warnings, **meta)
+        return text_article(text, source=source, warnings=warnings, **meta)
     if isinstance(html, str) and html.strip():
         from .html import extract_html
 

@@ -83,3 +83,7 @@ def _from_env(name: str, default: int, units: dict[str, int], what: str) -> int:
 
 def too_large(size: int, limit: int) -> str:
     return f"too large: {size:,} bytes, over the {limit:,}-byte limit (set {MAX_BYTES_ENV} to change it)"
+
+
+def too_long(length: int, limit: int) -> str:
+    return f"article too long: {length:,} characters, over the {limit:,}-character limit (set {MAX_CHARS_ENV} to change it)"
