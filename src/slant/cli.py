@@ -5,10 +5,10 @@ Commands only parse arguments and call importable functions (``slant.batch``,
 libraries (torch, Ray, Django) are imported inside the commands that need
 them, so ``slant --help`` and ``slant analyze one.txt`` start quickly.
 
-Exit codes: 0 all went well; 1 some inputs could not be read or were refused
-(each named on stderr, and listed again at the end); 2 the command line or
-settings are wrong; 3 an internal error: an analysis failed, or slant itself
-failed unexpectedly (a bug to report; ``SLANT_DEBUG=1`` prints the traceback).
+Exit codes: 0 all went well; 1 some inputs were bad (each named on stderr,
+and listed again at the end); 2 the command line or settings are wrong; 3 an
+internal error (a bug in slant: on some inputs, or one that stopped the
+command), named the same way.
 """
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ from rich.console import Console
 from rich.markup import escape
 
 from .errors import InputError, SlantError
-
-EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL = 1, 2, 3
 
 app = typer.Typer(
     name="slant",
@@ -49,7 +47,12 @@ def _err() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def _fail(message: str, code: int = 2) -> "typer.Exit":
+EXIT_BAD_INPUT = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> "typer.Exit":
     _err().print(f"[bold red]error:[/] {escape(message)}", markup=True)
     return typer.Exit(code)
 
@@ -72,7 +75,8 @@ def _db_url(db: Optional[str]) -> str:
 
 def _items(paths: list[str]) -> Iterator[Any]:
     """Articles and InputErrors from the paths, in order; ``-`` reads stdin."""
-    from .read import article_from_text, iter_sources
+    from .batch import items_from
+    from .sources import article_from_text
 
     for path in paths:
         if path == "-":
@@ -81,20 +85,21 @@ def _items(paths: list[str]) -> Iterator[Any]:
             except InputError as exc:
                 yield exc
         else:
-            yield from iter_sources(path)
+            yield from items_from(path)
 
 
-def _print_warnings(source: str, doc: Any) -> None:
+def _check_read_settings() -> None:
+    """A bad SLANT_MAX_BYTES or SLANT_MAX_CHARS stops the command before any input is read."""
+    from .read import resolve_max_bytes, resolve_max_chars
+
+    resolve_max_bytes()
+    resolve_max_chars()
+
+
+def _print_warnings(source: str, doc: Any, console: Console | None = None) -> None:
     """What the reader had to repair or may have lost in this article, one line each."""
     for warning in getattr(doc.article, "warnings", ()) if doc is not None else ():
-        _err().print(f"[yellow]warning:[/] {escape(source)}: {escape(warning)}", markup=True)
-
-
-def _failure_code(failures: list[Any]) -> int:
-    """1 when every failure is an input that could not be read, 3 when an analysis failed."""
-    # The batch words a failure inside the analysis "analysis failed: ...".
-    internal = any(str(getattr(f, "reason", "")).startswith("analysis failed") for f in failures)
-    return EXIT_INTERNAL if internal else EXIT_INPUT
+        (console or _err()).print(f"[yellow]warning:[/] {escape(source)}: {escape(warning)}", markup=True)
 
 
 def _print_failures(failures: list[Any], total: int) -> None:
@@ -103,7 +108,15 @@ def _print_failures(failures: list[Any], total: int) -> None:
     err = _err()
     err.print(f"[bold red]{len(failures)} of {total} input(s) failed:[/]", markup=True)
     for failure in failures:
-        err.print(f"  {failure}", markup=False)
+        err.print(f"  {failure}{' (internal error)' if getattr(failure, 'internal', False) else ''}", markup=False)
+
+
+def _failures_exit(failures: list[Any]) -> None:
+    """Exit 3 if any failure is a bug in slant, 1 if some inputs were bad, else go on."""
+    if any(getattr(f, "internal", False) for f in failures):
+        raise typer.Exit(EXIT_INTERNAL)
+    if failures:
+        raise typer.Exit(EXIT_BAD_INPUT)
 
 
 # ---------------------------------------------------------------------------
@@ -125,6 +138,10 @@ def analyze(
     from . import batch
 
     names = _stage_list(stages)
+    try:
+        _check_read_settings()
+    except SlantError as exc:
+        raise _fail(str(exc)) from None
     console = Console(highlight=False)
     docs = []
     failures = []
@@ -153,8 +170,7 @@ def analyze(
         html.write_text(render_page(docs, threshold=threshold), encoding="utf-8")
         _err().print(f"wrote {html} ({len(docs)} article(s))", markup=False)
     _print_failures(failures, total)
-    if failures:
-        raise typer.Exit(_failure_code(failures))
+    _failures_exit(failures)
 
 
 def _thresholded(doc: Any, threshold: Optional[float]) -> Any:
@@ -201,6 +217,10 @@ def ingest(
     from . import batch
 
     names = _stage_list(stages)
+    try:
+        _check_read_settings()
+    except SlantError as exc:
+        raise _fail(str(exc)) from None
     err = _err()
     progress = Progress(
         SpinnerColumn(),
@@ -216,8 +236,7 @@ def ingest(
     def report(outcome: batch.Outcome, summary: batch.IngestSummary) -> None:
         if outcome.failure is not None:
             progress.console.print(f"[red]error:[/] {escape(str(outcome.failure))}", markup=True)
-        for warning in getattr(outcome.doc.article, "warnings", ()) if outcome.doc is not None else ():
-            progress.console.print(f"[yellow]warning:[/] {escape(outcome.source)}: {escape(warning)}", markup=True)
+        _print_warnings(outcome.source, outcome.doc, progress.console)
         progress.update(
             task,
             advance=1,
@@ -240,8 +259,7 @@ def ingest(
         f"pipeline {summary.pipeline}"
     )
     _print_failures(summary.failures, summary.seen)
-    if summary.failures:
-        raise typer.Exit(_failure_code(summary.failures))
+    _failures_exit(summary.failures)
 
 
 @app.command()
@@ -382,19 +400,11 @@ def main() -> None:
     except SlantError as exc:  # a setting or model problem found late: one line, no traceback
         _err().print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
         sys.exit(EXIT_USAGE)
-    except Exception as exc:  # noqa: BLE001  (a bug: say so on one line, with its own exit code)
-        from . import conf
+    except Exception as exc:  # noqa: BLE001  (a bug: its own exit code, the traceback for the report)
+        import traceback
 
-        if conf.env_str("SLANT_DEBUG") not in (None, "0"):
-            import traceback
-
-            traceback.print_exc()
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        _err().print(
-            f"[bold red]internal error:[/] {escape(type(exc).__name__)}{': ' + escape(message) if message else ''} "
-            "(a bug in slant: please report it with the command; SLANT_DEBUG=1 shows the traceback)",
-            markup=True,
-        )
+        traceback.print_exc()
+        _err().print(f"[bold red]internal error:[/] {escape(type(exc).__name__)}: {escape(str(exc))}", markup=True)
         sys.exit(EXIT_INTERNAL)
 
 

@@ -8,6 +8,7 @@ from .read import (  # noqa: F401
     MAX_BYTES_ENV,
     MAX_CHARS_ENV,
     SUFFIXES,
+    Limits,
     article_from_text,
     check_length,
     iter_data,
@@ -17,3 +18,4 @@ from .read import (  # noqa: F401
     resolve_max_bytes,
     resolve_max_chars,
 )
+from .read.folder import kind_by_name, walk  # noqa: F401  (slant.batch walks folders file by file)
