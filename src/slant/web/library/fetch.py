@@ -58,7 +58,9 @@ class Response:
     body: bytes
 
 
-Transport = Callable[[str, float, int], Response]
+# (url, time limit, size limit[, extra request headers]) -> Response. The
+# headers are optional so that simple transports (tests) may take three.
+Transport = Callable[..., Response]
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -225,7 +227,7 @@ def _host_header(parts: urllib.parse.SplitResult, host: str, port: int) -> str:
 
 def _get(
     url: str, deadline: _Deadline, max_bytes: int, allow_private: bool,
-    context: ssl.SSLContext | None, watchdog: _Watchdog,
+    context: ssl.SSLContext | None, watchdog: _Watchdog, extra: Mapping[str, str],
 ) -> Response:
     for _ in range(MAX_REDIRECTS + 1):
         parts, host, port = _split(url)
@@ -240,7 +242,7 @@ def _get(
                 "Host": _host_header(parts, host, port), "User-Agent": USER_AGENT,
                 "Accept": "text/html, application/xhtml+xml, text/plain, application/rss+xml, "
                           "application/atom+xml, application/xml;q=0.9, */*;q=0.1",
-                "Accept-Encoding": "identity", "Connection": "close",
+                **extra, "Accept-Encoding": "identity", "Connection": "close",
             })
             answer = connection.getresponse()
             headers = dict(answer.headers.items())
@@ -270,11 +272,11 @@ def _get(
 def direct_transport(allow_private: bool = False, *, ssl_context: ssl.SSLContext | None = None) -> Transport:
     """The default transport (see the module's docstring); ``ssl_context`` for a private CA."""
 
-    def transport(url: str, timeout: float, max_bytes: int) -> Response:
+    def transport(url: str, timeout: float, max_bytes: int, headers: Mapping[str, str] | None = None) -> Response:
         deadline = _Deadline(timeout)
         watchdog = _Watchdog(deadline)
         try:
-            return _get(url, deadline, max_bytes, allow_private, ssl_context, watchdog)
+            return _get(url, deadline, max_bytes, allow_private, ssl_context, watchdog, dict(headers or {}))
         except InputError:
             raise
         except (_Expired, OSError, http.client.HTTPException) as exc:
