@@ -239,10 +239,10 @@ def _get(
             sock.settimeout(deadline.left())
             target = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
             connection.request("GET", target, headers={
-                "Host": _host_header(parts, host, port), "User-Agent": USER_AGENT,
+                **extra, "Host": _host_header(parts, host, port), "User-Agent": USER_AGENT,
                 "Accept": "text/html, application/xhtml+xml, text/plain, application/rss+xml, "
                           "application/atom+xml, application/xml;q=0.9, */*;q=0.1",
-                **extra, "Accept-Encoding": "identity", "Connection": "close",
+                "Accept-Encoding": "identity", "Connection": "close",
             })
             answer = connection.getresponse()
             headers = dict(answer.headers.items())
