@@ -17,7 +17,15 @@ from slant.errors import InputError
 
 
 class QuotaExceeded(InputError):
-    """Adding this would take a user over one of their quotas."""
+    """Adding this would take a user over one of their quotas.
+
+    ``status`` is the HTTP answer: 429 for jobs waiting (it passes as they
+    finish), 403 for articles and bytes (it passes when some are deleted).
+    """
+
+    def __init__(self, source: str, reason: str, *, status: int = 403) -> None:
+        super().__init__(source, reason)
+        self.status = status
 
 
 class _Octets(models.Func):
@@ -84,4 +92,5 @@ def check_quota(user: Any, *, articles: int = 0, bytes: int = 0, jobs: int = 0) 
                 f"over your quota of {_amount(name, limit[name])}: you have {_amount(name, used[name], noun=False)} "
                 f"and this would add {_amount(name, more, noun=False)}. Delete some, wait for analyses to finish, "
                 "or ask an administrator to raise your quota.",
+                status=429 if name == "jobs" else 403,
             )
