@@ -101,7 +101,11 @@ def analyze(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print no terminal report (with --html: only write the page)."),
     stages: Optional[str] = typer.Option(None, "--stages", help="Stages to run, comma-separated (default: all)."),
     threshold: Optional[float] = typer.Option(
-        None, "--threshold", min=0.0, max=1.0, help="Hide persuasion spans scored below this (0-1)."
+        None, "--threshold", min=0.0, max=1.0,
+        help="Show persuasion spans scored at least this (0-1; default: the model's reader threshold); lower ones are candidates.",
+    ),
+    all_candidates: bool = typer.Option(
+        False, "--all-candidates", help="Also show the candidates below the threshold, in a lighter tint with their scores."
     ),
 ) -> None:
     """Analyse articles and print a report (or JSON, or an HTML page)."""
@@ -123,7 +127,7 @@ def analyze(
             if json_out:
                 typer.echo(_thresholded(doc, threshold).to_json())
             elif not quiet:
-                _render_terminal(doc, console, threshold)
+                _render_terminal(doc, console, threshold, all_candidates)
             if html is not None:
                 docs.append(doc)
     except SlantError as exc:  # stages that do not fit together, a model that cannot load
@@ -132,7 +136,7 @@ def analyze(
     if html is not None:
         from .report.html import render_page
 
-        html.write_text(render_page(docs, threshold=threshold), encoding="utf-8")
+        html.write_text(render_page(docs, threshold=threshold, show_candidates=all_candidates), encoding="utf-8")
         _err().print(f"wrote {html} ({len(docs)} article(s))", markup=False)
     _print_failures(failures, total)
     if failures:
@@ -147,10 +151,10 @@ def _thresholded(doc: Any, threshold: Optional[float]) -> Any:
     return doc
 
 
-def _render_terminal(doc: Any, console: Console, threshold: Optional[float]) -> None:
+def _render_terminal(doc: Any, console: Console, threshold: Optional[float], all_candidates: bool = False) -> None:
     from .report.terminal import render
 
-    render(doc, console, threshold=threshold)
+    render(doc, console, threshold=threshold, show_candidates=all_candidates)
 
 
 # ---------------------------------------------------------------------------
