@@ -5,8 +5,10 @@ Commands only parse arguments and call importable functions (``slant.batch``,
 libraries (torch, Ray, Django) are imported inside the commands that need
 them, so ``slant --help`` and ``slant analyze one.txt`` start quickly.
 
-Exit codes: 0 all went well; 1 some inputs failed (each named on stderr, and
-listed again at the end); 2 the command line or settings are wrong.
+Exit codes: 0 all went well; 1 some inputs were bad (each named on stderr,
+and listed again at the end); 2 the command line or settings are wrong; 3 an
+internal error (a bug in slant: on some inputs, or one that stopped the
+command), named the same way.
 """
 
 from __future__ import annotations
@@ -45,7 +47,12 @@ def _err() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def _fail(message: str, code: int = 2) -> "typer.Exit":
+EXIT_BAD_INPUT = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> "typer.Exit":
     _err().print(f"[bold red]error:[/] {escape(message)}", markup=True)
     return typer.Exit(code)
 
@@ -68,7 +75,8 @@ def _db_url(db: Optional[str]) -> str:
 
 def _items(paths: list[str]) -> Iterator[Any]:
     """Articles and InputErrors from the paths, in order; ``-`` reads stdin."""
-    from .sources import article_from_text, iter_sources
+    from .batch import items_from
+    from .sources import article_from_text
 
     for path in paths:
         if path == "-":
@@ -77,7 +85,7 @@ def _items(paths: list[str]) -> Iterator[Any]:
             except InputError as exc:
                 yield exc
         else:
-            yield from iter_sources(path)
+            yield from items_from(path)
 
 
 def _print_failures(failures: list[Any], total: int) -> None:
@@ -86,7 +94,15 @@ def _print_failures(failures: list[Any], total: int) -> None:
     err = _err()
     err.print(f"[bold red]{len(failures)} of {total} input(s) failed:[/]", markup=True)
     for failure in failures:
-        err.print(f"  {failure}", markup=False)
+        err.print(f"  {failure}{' (internal error)' if getattr(failure, 'internal', False) else ''}", markup=False)
+
+
+def _failures_exit(failures: list[Any]) -> None:
+    """Exit 3 if any failure is a bug in slant, 1 if some inputs were bad, else go on."""
+    if any(getattr(f, "internal", False) for f in failures):
+        raise typer.Exit(EXIT_INTERNAL)
+    if failures:
+        raise typer.Exit(EXIT_BAD_INPUT)
 
 
 # ---------------------------------------------------------------------------
@@ -139,8 +155,7 @@ def analyze(
         html.write_text(render_page(docs, threshold=threshold, show_candidates=all_candidates), encoding="utf-8")
         _err().print(f"wrote {html} ({len(docs)} article(s))", markup=False)
     _print_failures(failures, total)
-    if failures:
-        raise typer.Exit(1)
+    _failures_exit(failures)
 
 
 def _thresholded(doc: Any, threshold: Optional[float]) -> Any:
@@ -224,8 +239,7 @@ def ingest(
         f"pipeline {summary.pipeline}"
     )
     _print_failures(summary.failures, summary.seen)
-    if summary.failures:
-        raise typer.Exit(1)
+    _failures_exit(summary.failures)
 
 
 @app.command()
@@ -365,7 +379,13 @@ def main() -> None:
         app()
     except SlantError as exc:  # a setting or model problem found late: one line, no traceback
         _err().print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
-        sys.exit(2)
+        sys.exit(EXIT_USAGE)
+    except Exception as exc:  # noqa: BLE001  (a bug: its own exit code, the traceback for the report)
+        import traceback
+
+        traceback.print_exc()
+        _err().print(f"[bold red]internal error:[/] {escape(type(exc).__name__)}: {escape(str(exc))}", markup=True)
+        sys.exit(EXIT_INTERNAL)
 
 
 if __name__ == "__main__":

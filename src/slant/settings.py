@@ -43,6 +43,7 @@ INSTALLED_APPS += [
     "slant.web.reader",
     "slant.web.search",
     "slant.web.api",
+    "slant.web.feeds",
 ]
 
 MIDDLEWARE = [
@@ -167,3 +168,10 @@ SLANT_WEB_STAGES = conf.env_list("SLANT_WEB_STAGES", [])
 SLANT_JOB_LEASE_S = conf.env_float("SLANT_JOB_LEASE_S", 120.0)
 SLANT_JOB_MAX_ATTEMPTS = conf.env_int("SLANT_JOB_MAX_ATTEMPTS", 3, minimum=1)
 SLANT_JOB_POLL_S = conf.env_float("SLANT_JOB_POLL_S", 1.0)
+# Followed feeds, polled by the analysis workers: default and shortest interval
+# (s), the gap between two requests to one host (s), and the ceiling of the
+# backoff after failures in a row (s).
+SLANT_FEED_INTERVAL_S = conf.env_float("SLANT_FEED_INTERVAL_S", 3600.0)
+SLANT_FEED_MIN_INTERVAL_S = conf.env_float("SLANT_FEED_MIN_INTERVAL_S", 300.0)
+SLANT_FEED_HOST_GAP_S = conf.env_float("SLANT_FEED_HOST_GAP_S", 5.0)
+SLANT_FEED_MAX_BACKOFF_S = conf.env_float("SLANT_FEED_MAX_BACKOFF_S", 86400.0)

@@ -46,6 +46,17 @@ def _no_data(ctx: Ctx) -> None:
     return None
 
 
+def _f(ctx: Ctx) -> dict[str, Any]:
+    """The collection and a feed it follows (created on first use)."""
+    from django.utils import timezone
+
+    from slant.web.feeds.models import Feed
+
+    feed, _ = Feed.objects.get_or_create(collection_id=ctx["cid"], url="https://news.example/feed.xml",
+                                         defaults={"interval_s": 3600, "next_poll_at": timezone.now()})
+    return {"cid": ctx["cid"], "fid": feed.pk}
+
+
 MATRIX: dict[str, list[Case]] = {
     "collection_list": [("get", _none, _no_data, LOGIN)],
     "collection_list_json": [("get", _none, _no_data, {**LOGIN, "anon": 401})],
@@ -62,6 +73,13 @@ MATRIX: dict[str, list[Case]] = {
         ("post", _c, lambda ctx: {"text": f"A pasted piece by {ctx['role']}\n\nIts body text."}, EDIT_POST),
     ],
     "jobs": [("get", _c, _no_data, PAGE)],
+    "feeds": [
+        ("get", _c, _no_data, PAGE),
+        ("post", _c, lambda ctx: {"url": f"https://news.example/{ctx['role']}.xml"}, EDIT_POST),
+    ],
+    "feeds_json": [("get", _c, _no_data, TWIN)],
+    "feed_poll_now": [("post", _f, _no_data, EDIT_POST)],
+    "feed_unfollow": [("post", _f, _no_data, EDIT_POST)],
     "jobs_json": [("get", _c, _no_data, TWIN)],
     "export_ptc": [("get", _c, _no_data, PAGE)],
     "export_label_studio": [("get", _c, _no_data, PAGE)],
@@ -115,7 +133,7 @@ def test_it_has_an_access_test_for_every_url() -> None:
 
 
 # Pages that show data (not forms or downloads) and must each have a JSON twin named "<page>_json".
-PAGES_WITH_DATA = {"collection_list", "collection", "members", "jobs", "article", "search"}
+PAGES_WITH_DATA = {"collection_list", "collection", "members", "jobs", "feeds", "article", "search"}
 
 
 def test_it_gives_every_page_of_data_a_json_twin(team: dict, article_entry: Any) -> None:

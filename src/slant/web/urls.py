@@ -12,6 +12,7 @@ from django.views.static import serve
 
 from slant.web.accounts import views as accounts
 from slant.web.api import views as api
+from slant.web.feeds import views as feeds
 from slant.web.jobs import views as jobs
 from slant.web.library import views as library
 from slant.web.reader import views as reader
@@ -69,6 +70,10 @@ urlpatterns = [
     path("collections/<id:cid>/add/", library.add_article, name="add_article"),
     path("collections/<id:cid>/jobs/", jobs.jobs, name="jobs"),
     path("collections/<id:cid>/jobs.json", jobs.jobs_json, name="jobs_json"),
+    path("collections/<id:cid>/feeds/", feeds.feeds, name="feeds"),
+    path("collections/<id:cid>/feeds.json", feeds.feeds_json, name="feeds_json"),
+    path("collections/<id:cid>/feeds/<id:fid>/poll/", feeds.feed_poll_now, name="feed_poll_now"),
+    path("collections/<id:cid>/feeds/<id:fid>/unfollow/", feeds.feed_unfollow, name="feed_unfollow"),
     path("collections/<id:cid>/export/ptc.txt", reader.export_ptc_view, name="export_ptc"),
     path("collections/<id:cid>/export/label-studio.json", reader.export_label_studio_view, name="export_label_studio"),
     path("collections/<id:cid>/articles/<aid:aid>/", reader.article, name="article"),
