@@ -88,6 +88,20 @@ def _items(paths: list[str]) -> Iterator[Any]:
             yield from items_from(path)
 
 
+def _check_read_settings() -> None:
+    """A bad SLANT_MAX_BYTES or SLANT_MAX_CHARS stops the command before any input is read."""
+    from .read import resolve_max_bytes, resolve_max_chars
+
+    resolve_max_bytes()
+    resolve_max_chars()
+
+
+def _print_warnings(source: str, doc: Any, console: Console | None = None) -> None:
+    """What the reader had to repair or may have lost in this article, one line each."""
+    for warning in getattr(doc.article, "warnings", ()) if doc is not None else ():
+        (console or _err()).print(f"[yellow]warning:[/] {escape(source)}: {escape(warning)}", markup=True)
+
+
 def _print_failures(failures: list[Any], total: int) -> None:
     if not failures:
         return
@@ -128,6 +142,10 @@ def analyze(
     from . import batch
 
     names = _stage_list(stages)
+    try:
+        _check_read_settings()
+    except SlantError as exc:
+        raise _fail(str(exc)) from None
     console = Console(highlight=False)
     docs = []
     failures = []
@@ -140,6 +158,7 @@ def analyze(
                 _err().print(f"[red]error:[/] {escape(str(outcome.failure))}", markup=True)
                 continue
             doc = outcome.doc
+            _print_warnings(outcome.source, doc)
             if json_out:
                 typer.echo(_thresholded(doc, threshold).to_json())
             elif not quiet:
@@ -202,6 +221,10 @@ def ingest(
     from . import batch
 
     names = _stage_list(stages)
+    try:
+        _check_read_settings()
+    except SlantError as exc:
+        raise _fail(str(exc)) from None
     err = _err()
     progress = Progress(
         SpinnerColumn(),
@@ -217,6 +240,7 @@ def ingest(
     def report(outcome: batch.Outcome, summary: batch.IngestSummary) -> None:
         if outcome.failure is not None:
             progress.console.print(f"[red]error:[/] {escape(str(outcome.failure))}", markup=True)
+        _print_warnings(outcome.source, outcome.doc, progress.console)
         progress.update(
             task,
             advance=1,
