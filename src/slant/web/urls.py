@@ -7,7 +7,6 @@ from pathlib import Path
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.shortcuts import redirect
 from django.urls import include, path, register_converter, re_path
 from django.views.static import serve
 
@@ -48,7 +47,7 @@ register_converter(RowId, "id")
 STATIC = Path(__file__).parent / "static"
 
 urlpatterns = [
-    path("", lambda request: redirect("collection_list"), name="home"),
+    path("", reader.home, name="home"),
     # Accounts: Django's own views for log in/out and passwords.
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -84,6 +84,7 @@ def collection(request: HttpRequest, cid: int) -> HttpResponse:
     return render(request, "library/collection.html", {
         "collection": member.collection, "member": member, "data": data,
         "can_edit": member.can(Role.EDITOR), "form": AddArticleForm(),
+        "pending": sum(a["status"] in ("queued", "running") for a in data["articles"]),
     })
 
 
