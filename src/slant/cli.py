@@ -101,13 +101,22 @@ def analyze(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print no terminal report (with --html: only write the page)."),
     stages: Optional[str] = typer.Option(None, "--stages", help="Stages to run, comma-separated (default: all)."),
     threshold: Optional[float] = typer.Option(
-        None, "--threshold", min=0.0, max=1.0, help="Hide persuasion spans scored below this (0-1)."
+        None, "--threshold", min=0.0, max=1.0,
+        help="Hide persuasion spans scored below this (0-1; a score is the probability that the span is right). "
+        "Default: the reader's default (spans likely right) in the terminal and HTML reports, every span with --json.",
     ),
+    all_candidates: bool = typer.Option(
+        False, "--all-candidates", help="Show every persuasion span the model keeps (the research setting), "
+        "not only those likely right."),
 ) -> None:
     """Analyse articles and print a report (or JSON, or an HTML page)."""
     from . import batch
 
     names = _stage_list(stages)
+    if threshold is None and not all_candidates and not json_out:
+        from .persuasion import reader_threshold
+
+        threshold = reader_threshold()  # what the views show unless told otherwise (JSON keeps every span)
     console = Console(highlight=False)
     docs = []
     failures = []
