@@ -7,12 +7,12 @@ from pathlib import Path
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.shortcuts import redirect
 from django.urls import include, path, register_converter, re_path
 from django.views.static import serve
 
 from slant.web.accounts import views as accounts
 from slant.web.api import views as api
+from slant.web.feeds import views as feeds
 from slant.web.jobs import views as jobs
 from slant.web.library import views as library
 from slant.web.reader import views as reader
@@ -47,7 +47,7 @@ register_converter(RowId, "id")
 STATIC = Path(__file__).parent / "static"
 
 urlpatterns = [
-    path("", lambda request: redirect("collection_list"), name="home"),
+    path("", reader.home, name="home"),
     # Accounts: Django's own views for log in/out and passwords.
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -59,6 +59,7 @@ urlpatterns = [
     path("accounts/password/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("accounts/password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("accounts/tokens/", accounts.tokens, name="tokens"),
+    path("accounts/invitations/", accounts.invitations, name="invitations"),
     # Collections and their articles; every page has a .json twin.
     path("collections/", library.collection_list, name="collection_list"),
     path("collections.json", library.collection_list_json, name="collection_list_json"),
@@ -70,6 +71,10 @@ urlpatterns = [
     path("collections/<id:cid>/add/", library.add_article, name="add_article"),
     path("collections/<id:cid>/jobs/", jobs.jobs, name="jobs"),
     path("collections/<id:cid>/jobs.json", jobs.jobs_json, name="jobs_json"),
+    path("collections/<id:cid>/feeds/", feeds.feeds, name="feeds"),
+    path("collections/<id:cid>/feeds.json", feeds.feeds_json, name="feeds_json"),
+    path("collections/<id:cid>/feeds/<id:fid>/poll/", feeds.feed_poll_now, name="feed_poll_now"),
+    path("collections/<id:cid>/feeds/<id:fid>/unfollow/", feeds.feed_unfollow, name="feed_unfollow"),
     path("collections/<id:cid>/export/ptc.txt", reader.export_ptc_view, name="export_ptc"),
     path("collections/<id:cid>/export/label-studio.json", reader.export_label_studio_view, name="export_label_studio"),
     path("collections/<id:cid>/articles/<aid:aid>/", reader.article, name="article"),
