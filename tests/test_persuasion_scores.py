@@ -143,6 +143,17 @@ def scored_stage(temporary_stage):  # type: ignore[no-untyped-def]
     return temporary_stage("test_scored", run, adds=("persuasion",))
 
 
+@pytest.fixture
+def reader_at_half(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The reader's default at 0.5, wherever the views read it (they cache it once per process)."""
+    from slant.view import reliability
+
+    monkeypatch.setattr(persuasion, "reader_threshold", lambda: 0.5)
+    reliability.reader_threshold.cache_clear()
+    yield
+    reliability.reader_threshold.cache_clear()
+
+
 def _analyze(tmp_path: Path, stage: str, *extra: str) -> str:
     from slant.cli import app
 
@@ -155,8 +166,7 @@ def _analyze(tmp_path: Path, stage: str, *extra: str) -> str:
 
 
 def test_the_terminal_report_shows_the_readers_default_unless_told_otherwise(
-        tmp_path: Path, tmp_data_dir: Path, scored_stage: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(persuasion, "reader_threshold", lambda: 0.5)
+        tmp_path: Path, tmp_data_dir: Path, scored_stage: str, reader_at_half: None) -> None:
     default = _analyze(tmp_path, scored_stage)
     assert "Name Calling" in default and "Loaded Language" not in default  # 0.3 is below the reader's 0.5
     everything = _analyze(tmp_path, scored_stage, "--all-candidates")
@@ -168,8 +178,7 @@ def test_the_terminal_report_shows_the_readers_default_unless_told_otherwise(
 
 
 def test_the_json_keeps_every_span_of_the_research_setting(
-        tmp_path: Path, tmp_data_dir: Path, scored_stage: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(persuasion, "reader_threshold", lambda: 0.5)
+        tmp_path: Path, tmp_data_dir: Path, scored_stage: str, reader_at_half: None) -> None:
     doc = json.loads(_analyze(tmp_path, scored_stage, "--json"))
     assert sorted((s["label"], s["score"]) for s in doc["layers"]["persuasion"]) == [
         ("Loaded_Language", 0.3), ("Name_Calling,Labeling", 0.8)]

@@ -63,12 +63,12 @@ def reader_threshold() -> float:
 
 def technique_reliability() -> dict[str, dict[str, Any]]:
     """Per technique name: ``dev_f1`` (full-task F1 on PTC dev at the research setting: right span and technique),
-    ``dev_tc_f1`` (technique given the gold span), ``dev_reader_precision`` (share right among spans shown at the
+    also as ``f1``; ``dev_tc_f1`` (technique given the gold span), ``dev_reader_precision`` (share right among spans shown at the
     reader's default, None if none), and ``unreliable`` (True where the model cannot do the technique: its dev F1
     is below ``UNRELIABLE_BELOW``; views should mark such spans, not show them like the others). Empty if the
     model files carry no such figures."""
     table = _shipped_meta().get("techniques") or {}
-    return {name: dict(row) for name, row in table.items()}
+    return {name: {**row, "f1": row.get("dev_f1")} for name, row in table.items()}
 
 
 # A technique whose dev full-task F1 is below this is marked unreliable (see the model card).
