@@ -57,10 +57,13 @@ class Ray(Engine):
 
         self.ray = ray
         if not ray.is_initialized():
+            # Workers' and raylets' logs stay in the cluster's log files: on the
+            # driver's stdout they would mix with the command's own output.
             if self.address:
-                ray.init(address=self.address, logging_level=logging.WARNING)
+                ray.init(address=self.address, logging_level=logging.WARNING, log_to_driver=False)
             else:
-                ray.init(num_cpus=self.workers, include_dashboard=False, logging_level=logging.WARNING)
+                ray.init(num_cpus=self.workers, include_dashboard=False, logging_level=logging.WARNING,
+                         log_to_driver=False)
             self.started = True
         # No restarts by Ray: a dead actor's chunks are resent by the driver,
         # which counts the attempts (an article that kills every worker it
