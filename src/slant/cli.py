@@ -88,6 +88,20 @@ def _items(paths: list[str]) -> Iterator[Any]:
             yield from items_from(path)
 
 
+def _check_read_settings() -> None:
+    """A bad SLANT_MAX_BYTES or SLANT_MAX_CHARS stops the command before any input is read."""
+    from .read import resolve_max_bytes, resolve_max_chars
+
+    resolve_max_bytes()
+    resolve_max_chars()
+
+
+def _print_warnings(source: str, doc: Any, console: Console | None = None) -> None:
+    """What the reader had to repair or may have lost in this article, one line each."""
+    for warning in getattr(doc.article, "warnings", ()) if doc is not None else ():
+        (console or _err()).print(f"[yellow]warning:[/] {escape(source)}: {escape(warning)}", markup=True)
+
+
 def _print_failures(failures: list[Any], total: int) -> None:
     if not failures:
         return
@@ -117,13 +131,21 @@ def analyze(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print no terminal report (with --html: only write the page)."),
     stages: Optional[str] = typer.Option(None, "--stages", help="Stages to run, comma-separated (default: all)."),
     threshold: Optional[float] = typer.Option(
-        None, "--threshold", min=0.0, max=1.0, help="Hide persuasion spans scored below this (0-1)."
+        None, "--threshold", min=0.0, max=1.0,
+        help="Show persuasion spans scored at least this (0-1; default: the model's reader threshold); lower ones are candidates.",
+    ),
+    all_candidates: bool = typer.Option(
+        False, "--all-candidates", help="Also show the candidates below the threshold, in a lighter tint with their scores."
     ),
 ) -> None:
     """Analyse articles and print a report (or JSON, or an HTML page)."""
     from . import batch
 
     names = _stage_list(stages)
+    try:
+        _check_read_settings()
+    except SlantError as exc:
+        raise _fail(str(exc)) from None
     console = Console(highlight=False)
     docs = []
     failures = []
@@ -136,10 +158,11 @@ def analyze(
                 _err().print(f"[red]error:[/] {escape(str(outcome.failure))}", markup=True)
                 continue
             doc = outcome.doc
+            _print_warnings(outcome.source, doc)
             if json_out:
                 typer.echo(_thresholded(doc, threshold).to_json())
             elif not quiet:
-                _render_terminal(doc, console, threshold)
+                _render_terminal(doc, console, threshold, all_candidates)
             if html is not None:
                 docs.append(doc)
     except SlantError as exc:  # stages that do not fit together, a model that cannot load
@@ -148,7 +171,7 @@ def analyze(
     if html is not None:
         from .report.html import render_page
 
-        html.write_text(render_page(docs, threshold=threshold), encoding="utf-8")
+        html.write_text(render_page(docs, threshold=threshold, show_candidates=all_candidates), encoding="utf-8")
         _err().print(f"wrote {html} ({len(docs)} article(s))", markup=False)
     _print_failures(failures, total)
     _failures_exit(failures)
@@ -162,10 +185,10 @@ def _thresholded(doc: Any, threshold: Optional[float]) -> Any:
     return doc
 
 
-def _render_terminal(doc: Any, console: Console, threshold: Optional[float]) -> None:
+def _render_terminal(doc: Any, console: Console, threshold: Optional[float], all_candidates: bool = False) -> None:
     from .report.terminal import render
 
-    render(doc, console, threshold=threshold)
+    render(doc, console, threshold=threshold, show_candidates=all_candidates)
 
 
 # ---------------------------------------------------------------------------
@@ -198,6 +221,10 @@ def ingest(
     from . import batch
 
     names = _stage_list(stages)
+    try:
+        _check_read_settings()
+    except SlantError as exc:
+        raise _fail(str(exc)) from None
     err = _err()
     progress = Progress(
         SpinnerColumn(),
@@ -213,6 +240,7 @@ def ingest(
     def report(outcome: batch.Outcome, summary: batch.IngestSummary) -> None:
         if outcome.failure is not None:
             progress.console.print(f"[red]error:[/] {escape(str(outcome.failure))}", markup=True)
+        _print_warnings(outcome.source, outcome.doc, progress.console)
         progress.update(
             task,
             advance=1,
@@ -327,6 +355,38 @@ def token_create(
         typer.echo(create(name))
     except SlantError as exc:
         raise _fail(str(exc), 1) from None
+
+
+@app.command()
+def secret(
+    force: bool = typer.Option(False, "--force", help="Replace an existing key (logs everyone out)."),
+) -> None:
+    """Write a strong secret key into the data folder (mode 600); the web app uses it from then on."""
+    from .web.cli import write_secret_key
+
+    try:
+        path = write_secret_key(force=force)
+    except SlantError as exc:
+        raise _fail(str(exc), 1) from None
+    typer.echo(f"secret key written to {path}")
+
+
+@app.command()
+def invite(
+    days: Optional[int] = typer.Option(None, "--days", min=1, help="Days until it expires (default SLANT_INVITE_DAYS)."),
+    by: Optional[str] = typer.Option(None, "--by", help="The staff user it is recorded as from."),
+    db: Optional[str] = typer.Option(None, "--db", help="Database URL."),
+) -> None:
+    """Create a single-use invitation to register and print its code (shown only once)."""
+    _use_db(db)
+    from .web.cli import invite_create
+
+    try:
+        code, expires = invite_create(days=days, by=by)
+    except SlantError as exc:
+        raise _fail(str(exc), 1) from None
+    typer.echo(f"invitation valid until {expires:%Y-%m-%d %H:%M} UTC; register at /accounts/register/?invite={code}")
+    typer.echo(code)
 
 
 @app.command()

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.shortcuts import redirect
 from django.urls import include, path, register_converter, re_path
 from django.views.static import serve
 
@@ -48,7 +47,7 @@ register_converter(RowId, "id")
 STATIC = Path(__file__).parent / "static"
 
 urlpatterns = [
-    path("", lambda request: redirect("collection_list"), name="home"),
+    path("", reader.home, name="home"),
     # Accounts: Django's own views for log in/out and passwords.
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -60,6 +59,7 @@ urlpatterns = [
     path("accounts/password/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("accounts/password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("accounts/tokens/", accounts.tokens, name="tokens"),
+    path("accounts/invitations/", accounts.invitations, name="invitations"),
     # Collections and their articles; every page has a .json twin.
     path("collections/", library.collection_list, name="collection_list"),
     path("collections.json", library.collection_list_json, name="collection_list_json"),

@@ -139,9 +139,12 @@ def store_article(article: Article) -> StoredArticle:
 
 def add_articles(collection: Collection, articles: Iterable[Article], *, user: object, origin: str) -> list[Entry]:
     """Store, link, index and queue each article; the same text is stored once."""
+    from slant.web.accounts.quotas import check_quota
     from slant.web.jobs.runner import enqueue
     from slant.web.search.index import index_article
 
+    articles = list(articles)
+    check_quota(user, articles=len(articles), bytes=sum(len(a.text.encode("utf-8")) for a in articles), jobs=len(articles))
     entries = []
     for article in articles:
         with transaction.atomic():

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from slant.errors import InputError
 from slant.web import access
+from slant.web.accounts.quotas import QuotaExceeded
 from slant.web.http import article_meta, json_response
 from slant.web.jobs.status import analysis_state
 from slant.web.library import adding
@@ -83,6 +84,7 @@ def collection(request: HttpRequest, cid: int) -> HttpResponse:
     return render(request, "library/collection.html", {
         "collection": member.collection, "member": member, "data": data,
         "can_edit": member.can(Role.EDITOR), "form": AddArticleForm(),
+        "pending": sum(a["status"] in ("queued", "running") for a in data["articles"]),
     })
 
 
@@ -154,7 +156,10 @@ def add_from_form(request: HttpRequest, member: Membership, form: AddArticleForm
         result.errors.append(str(exc))
         return result
     result.errors.extend(errors)
-    result.entries = adding.add_articles(member.collection, articles, user=request.user, origin=origin)
+    try:
+        result.entries = adding.add_articles(member.collection, articles, user=request.user, origin=origin)
+    except QuotaExceeded as exc:
+        result.errors.append(str(exc))
     return result
 
 
