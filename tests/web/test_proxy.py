@@ -177,3 +177,19 @@ def test_it_names_no_versions_in_its_server_header(site: tuple[int, int]) -> Non
     assert through_proxy["Server"] == "nginx"  # server_tokens off, as docs/deploy.md says
     _, direct, _ = _Client(upstream, "127.0.0.1").request("GET", "/accounts/login/")
     assert direct["Server"] == "slant"
+
+
+def test_serve_closes_registration_off_loopback(tmp_path: Path) -> None:
+    env = {**os.environ, "SLANT_DATA_DIR": str(tmp_path), "SLANT_SECRET_KEY": secrets.token_urlsafe(64)}
+    for name in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "SLANT_DB_URL", "SLANT_REGISTRATION"):
+        env.pop(name, None)
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-c", "from slant.cli import main; main()", "serve", "--host", "0.0.0.0",
+                               "--port", str(port), "--workers", "0"], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        _wait_for(port, server, "slant serve")
+        status, _, page = _Client(port, "127.0.0.1").request("GET", "/accounts/register/")
+        assert status == 403 and "Registration is closed" in page
+    finally:
+        _stop(server)
