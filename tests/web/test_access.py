@@ -38,6 +38,10 @@ def _a(ctx: Ctx) -> dict[str, Any]:
     return {"cid": ctx["cid"], "aid": ctx["aid"]}
 
 
+def _j(ctx: Ctx) -> dict[str, Any]:
+    return {"cid": ctx["cid"], "jid": ctx["jid"]}
+
+
 def _none(ctx: Ctx) -> dict[str, Any]:
     return {}
 
@@ -63,6 +67,7 @@ MATRIX: dict[str, list[Case]] = {
     ],
     "jobs": [("get", _c, _no_data, PAGE)],
     "jobs_json": [("get", _c, _no_data, TWIN)],
+    "job_retry": [("post", _j, _no_data, EDIT_POST)],
     "export_ptc": [("get", _c, _no_data, PAGE)],
     "export_label_studio": [("get", _c, _no_data, PAGE)],
     "article": [("get", _a, _no_data, PAGE)],
@@ -140,8 +145,11 @@ def _request(client: Any, method: str, url: str, data: Any) -> Any:
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name", sorted(MATRIX))
 def test_it_enforces_the_access_matrix(name: str, role: str, team: dict, article_entry: Any) -> None:
+    from slant.web.jobs.models import Job
+
     user = team["users"].get(role)
-    ctx = {"cid": team["collection"].pk, "aid": article_entry.article_id, "role": role}
+    ctx = {"cid": team["collection"].pk, "aid": article_entry.article_id, "role": role,
+           "jid": Job.objects.get(article_id=article_entry.article_id).pk}
     for method, kwargs, data, expected in MATRIX[name]:
         client = client_for(user)
         response = _request(client, method, reverse(name, kwargs=kwargs(ctx)), data(ctx))

@@ -70,6 +70,7 @@ urlpatterns = [
     path("collections/<id:cid>/add/", library.add_article, name="add_article"),
     path("collections/<id:cid>/jobs/", jobs.jobs, name="jobs"),
     path("collections/<id:cid>/jobs.json", jobs.jobs_json, name="jobs_json"),
+    path("collections/<id:cid>/jobs/<id:jid>/retry/", jobs.job_retry, name="job_retry"),
     path("collections/<id:cid>/export/ptc.txt", reader.export_ptc_view, name="export_ptc"),
     path("collections/<id:cid>/export/label-studio.json", reader.export_label_studio_view, name="export_label_studio"),
     path("collections/<id:cid>/articles/<aid:aid>/", reader.article, name="article"),

@@ -138,23 +138,30 @@ def _change_member(request: HttpRequest, collection: Collection, username: str, 
 
 
 def add_from_form(request: HttpRequest, member: Membership, form: AddArticleForm) -> adding.Added:
-    """Read whatever the form was given (file, text or URL) and add what was readable."""
+    """Add pasted text at once; store files and URLs and queue the jobs that read them."""
     result = adding.Added()
     data = form.cleaned_data
-    try:
-        if data.get("file"):
-            articles, errors = adding.read_upload(data["file"])
-            origin = "upload"
-        elif data.get("text"):
-            articles, errors, origin = [adding.text_article(data["text"])], [], "paste"
-        else:
-            articles, errors = adding.url_articles(data["url"])
-            origin = "url"
-    except InputError as exc:
-        result.errors.append(str(exc))
-        return result
-    result.errors.extend(errors)
-    result.entries = adding.add_articles(member.collection, articles, user=request.user, origin=origin)
+    collection = member.collection
+    if data.get("file"):
+        for upload in data["file"]:
+            try:
+                size = int(upload.size or 0)
+                adding.check_file(upload.name or "upload", size)  # refused unread when too large
+                result.uploads.append(adding.queue_file(collection, user=request.user, name=upload.name, data=upload.read()))
+            except InputError as exc:
+                result.errors.append(str(exc))
+    elif data.get("text"):
+        try:
+            articles = [adding.text_article(data["text"])]
+        except InputError as exc:
+            result.errors.append(str(exc))
+            return result
+        result.entries = adding.add_articles(collection, articles, user=request.user, origin="paste")
+    else:
+        try:
+            result.uploads.append(adding.queue_url(collection, user=request.user, url=data["url"]))
+        except InputError as exc:
+            result.errors.append(str(exc))
     return result
 
 
@@ -168,11 +175,13 @@ def add_article(request: HttpRequest, cid: int) -> HttpResponse:
             result = add_from_form(request, member, form)
             for error in result.errors:
                 messages.error(request, error)
+            if result.uploads:
+                names = ", ".join(u.label for u in result.uploads[:5]) + (" ..." if len(result.uploads) > 5 else "")
+                messages.success(request, f"Queued {names}: read in the background, then analysed. Follow it here.")
+                return redirect("jobs", cid=cid)
             if result.entries:
                 messages.success(request, f"{len(result.entries)} article(s) added; analysis is queued.")
-                if len(result.entries) == 1:
-                    return redirect("article", cid=cid, aid=result.entries[0].article_id)
-                return redirect("collection", cid=cid)
+                return redirect("article", cid=cid, aid=result.entries[0].article_id)
         status = 400
     else:
         status = 200
