@@ -172,3 +172,5 @@ SLANT_JOB_POLL_S = conf.env_float("SLANT_JOB_POLL_S", 1.0)
 # than SLANT_MAX_ARTICLE_CHARS characters fails before analysis.
 SLANT_JOB_TIME_LIMIT_S = conf.env_float("SLANT_JOB_TIME_LIMIT_S", 300.0)
 SLANT_MAX_ARTICLE_CHARS = conf.env_int("SLANT_MAX_ARTICLE_CHARS", 200_000, minimum=1)
+# Long lists (a collection's articles, search results) come in pages of this many.
+SLANT_PAGE_SIZE = conf.env_int("SLANT_PAGE_SIZE", 50, minimum=1)

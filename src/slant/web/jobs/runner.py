@@ -252,7 +252,7 @@ class _Heartbeat(threading.Thread):
     def run(self) -> None:
         lease = float(settings.SLANT_JOB_LEASE_S)
         try:
-            while not self.stopped.wait(max(min(lease / 3, 5.0), 0.05)):
+            while not self.stopped.wait(max(lease / 3, 0.05)):
                 now = timezone.now()
                 Job.objects.filter(pk=self.job.pk, claim=self.job.claim, status=Status.RUNNING).update(
                     heartbeat_at=now, lease_until=now + dt.timedelta(seconds=lease)
@@ -296,9 +296,13 @@ def _analyse(job: Job) -> None:
     )
     with _Deadline(_limit_s()):
         doc = Pipeline(stages_of(job.pipeline))(Doc(article))
-    ingest.save(doc, job.pipeline)  # once per (article, pipeline), however often the job ran
-    if doc.article.language and not row.language:
-        StoredArticle.objects.filter(pk=row.pk).update(language=doc.article.language)
+    with transaction.atomic():
+        # Deleted while it was analysed: storing would bring the article back with no collection holding it.
+        if not StoredArticle.objects.select_for_update().filter(pk=row.pk).exists():
+            raise JobFailed("the article was deleted")
+        ingest.save(doc, job.pipeline)  # once per (article, pipeline), however often the job ran
+        if doc.article.language and not row.language:
+            StoredArticle.objects.filter(pk=row.pk).update(language=doc.article.language)
 
 
 def _intake(job: Job) -> None:
