@@ -5,8 +5,10 @@ Commands only parse arguments and call importable functions (``slant.batch``,
 libraries (torch, Ray, Django) are imported inside the commands that need
 them, so ``slant --help`` and ``slant analyze one.txt`` start quickly.
 
-Exit codes: 0 all went well; 1 some inputs failed (each named on stderr, and
-listed again at the end); 2 the command line or settings are wrong.
+Exit codes: 0 all went well; 1 some inputs were bad (each named on stderr,
+and listed again at the end); 2 the command line or settings are wrong; 3 an
+internal error (a bug in slant: on some inputs, or one that stopped the
+command), named the same way.
 """
 
 from __future__ import annotations
@@ -45,7 +47,12 @@ def _err() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def _fail(message: str, code: int = 2) -> "typer.Exit":
+EXIT_BAD_INPUT = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> "typer.Exit":
     _err().print(f"[bold red]error:[/] {escape(message)}", markup=True)
     return typer.Exit(code)
 
@@ -68,7 +75,8 @@ def _db_url(db: Optional[str]) -> str:
 
 def _items(paths: list[str]) -> Iterator[Any]:
     """Articles and InputErrors from the paths, in order; ``-`` reads stdin."""
-    from .sources import article_from_text, iter_sources
+    from .batch import items_from
+    from .sources import article_from_text
 
     for path in paths:
         if path == "-":
@@ -77,7 +85,21 @@ def _items(paths: list[str]) -> Iterator[Any]:
             except InputError as exc:
                 yield exc
         else:
-            yield from iter_sources(path)
+            yield from items_from(path)
+
+
+def _check_read_settings() -> None:
+    """A bad SLANT_MAX_BYTES or SLANT_MAX_CHARS stops the command before any input is read."""
+    from .read import resolve_max_bytes, resolve_max_chars
+
+    resolve_max_bytes()
+    resolve_max_chars()
+
+
+def _print_warnings(source: str, doc: Any, console: Console | None = None) -> None:
+    """What the reader had to repair or may have lost in this article, one line each."""
+    for warning in getattr(doc.article, "warnings", ()) if doc is not None else ():
+        (console or _err()).print(f"[yellow]warning:[/] {escape(source)}: {escape(warning)}", markup=True)
 
 
 def _print_failures(failures: list[Any], total: int) -> None:
@@ -86,7 +108,15 @@ def _print_failures(failures: list[Any], total: int) -> None:
     err = _err()
     err.print(f"[bold red]{len(failures)} of {total} input(s) failed:[/]", markup=True)
     for failure in failures:
-        err.print(f"  {failure}", markup=False)
+        err.print(f"  {failure}{' (internal error)' if getattr(failure, 'internal', False) else ''}", markup=False)
+
+
+def _failures_exit(failures: list[Any]) -> None:
+    """Exit 3 if any failure is a bug in slant, 1 if some inputs were bad, else go on."""
+    if any(getattr(f, "internal", False) for f in failures):
+        raise typer.Exit(EXIT_INTERNAL)
+    if failures:
+        raise typer.Exit(EXIT_BAD_INPUT)
 
 
 # ---------------------------------------------------------------------------
@@ -101,13 +131,21 @@ def analyze(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print no terminal report (with --html: only write the page)."),
     stages: Optional[str] = typer.Option(None, "--stages", help="Stages to run, comma-separated (default: all)."),
     threshold: Optional[float] = typer.Option(
-        None, "--threshold", min=0.0, max=1.0, help="Hide persuasion spans scored below this (0-1)."
+        None, "--threshold", min=0.0, max=1.0,
+        help="Show persuasion spans scored at least this (0-1; default: the model's reader threshold); lower ones are candidates.",
+    ),
+    all_candidates: bool = typer.Option(
+        False, "--all-candidates", help="Also show the candidates below the threshold, in a lighter tint with their scores."
     ),
 ) -> None:
     """Analyse articles and print a report (or JSON, or an HTML page)."""
     from . import batch
 
     names = _stage_list(stages)
+    try:
+        _check_read_settings()
+    except SlantError as exc:
+        raise _fail(str(exc)) from None
     console = Console(highlight=False)
     docs = []
     failures = []
@@ -120,10 +158,11 @@ def analyze(
                 _err().print(f"[red]error:[/] {escape(str(outcome.failure))}", markup=True)
                 continue
             doc = outcome.doc
+            _print_warnings(outcome.source, doc)
             if json_out:
                 typer.echo(_thresholded(doc, threshold).to_json())
             elif not quiet:
-                _render_terminal(doc, console, threshold)
+                _render_terminal(doc, console, threshold, all_candidates)
             if html is not None:
                 docs.append(doc)
     except SlantError as exc:  # stages that do not fit together, a model that cannot load
@@ -132,11 +171,10 @@ def analyze(
     if html is not None:
         from .report.html import render_page
 
-        html.write_text(render_page(docs, threshold=threshold), encoding="utf-8")
+        html.write_text(render_page(docs, threshold=threshold, show_candidates=all_candidates), encoding="utf-8")
         _err().print(f"wrote {html} ({len(docs)} article(s))", markup=False)
     _print_failures(failures, total)
-    if failures:
-        raise typer.Exit(1)
+    _failures_exit(failures)
 
 
 def _thresholded(doc: Any, threshold: Optional[float]) -> Any:
@@ -147,10 +185,10 @@ def _thresholded(doc: Any, threshold: Optional[float]) -> Any:
     return doc
 
 
-def _render_terminal(doc: Any, console: Console, threshold: Optional[float]) -> None:
+def _render_terminal(doc: Any, console: Console, threshold: Optional[float], all_candidates: bool = False) -> None:
     from .report.terminal import render
 
-    render(doc, console, threshold=threshold)
+    render(doc, console, threshold=threshold, show_candidates=all_candidates)
 
 
 # ---------------------------------------------------------------------------
@@ -183,6 +221,10 @@ def ingest(
     from . import batch
 
     names = _stage_list(stages)
+    try:
+        _check_read_settings()
+    except SlantError as exc:
+        raise _fail(str(exc)) from None
     err = _err()
     progress = Progress(
         SpinnerColumn(),
@@ -198,6 +240,7 @@ def ingest(
     def report(outcome: batch.Outcome, summary: batch.IngestSummary) -> None:
         if outcome.failure is not None:
             progress.console.print(f"[red]error:[/] {escape(str(outcome.failure))}", markup=True)
+        _print_warnings(outcome.source, outcome.doc, progress.console)
         progress.update(
             task,
             advance=1,
@@ -220,8 +263,7 @@ def ingest(
         f"pipeline {summary.pipeline}"
     )
     _print_failures(summary.failures, summary.seen)
-    if summary.failures:
-        raise typer.Exit(1)
+    _failures_exit(summary.failures)
 
 
 @app.command()
@@ -368,7 +410,13 @@ def main() -> None:
         app()
     except SlantError as exc:  # a setting or model problem found late: one line, no traceback
         _err().print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
-        sys.exit(2)
+        sys.exit(EXIT_USAGE)
+    except Exception as exc:  # noqa: BLE001  (a bug: its own exit code, the traceback for the report)
+        import traceback
+
+        traceback.print_exc()
+        _err().print(f"[bold red]internal error:[/] {escape(type(exc).__name__)}: {escape(str(exc))}", markup=True)
+        sys.exit(EXIT_INTERNAL)
 
 
 if __name__ == "__main__":

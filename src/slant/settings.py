@@ -43,6 +43,7 @@ INSTALLED_APPS += [
     "slant.web.reader",
     "slant.web.search",
     "slant.web.api",
+    "slant.web.feeds",
 ]
 
 MIDDLEWARE = [
@@ -174,3 +175,10 @@ SLANT_JOB_TIME_LIMIT_S = conf.env_float("SLANT_JOB_TIME_LIMIT_S", 300.0)
 SLANT_MAX_ARTICLE_CHARS = conf.env_int("SLANT_MAX_ARTICLE_CHARS", 200_000, minimum=1)
 # Long lists (a collection's articles, search results) come in pages of this many.
 SLANT_PAGE_SIZE = conf.env_int("SLANT_PAGE_SIZE", 50, minimum=1)
+# Followed feeds, polled by the analysis workers: default and shortest interval
+# (s), the gap between two requests to one host (s), and the ceiling of the
+# backoff after failures in a row (s).
+SLANT_FEED_INTERVAL_S = conf.env_float("SLANT_FEED_INTERVAL_S", 3600.0)
+SLANT_FEED_MIN_INTERVAL_S = conf.env_float("SLANT_FEED_MIN_INTERVAL_S", 300.0)
+SLANT_FEED_HOST_GAP_S = conf.env_float("SLANT_FEED_HOST_GAP_S", 5.0)
+SLANT_FEED_MAX_BACKOFF_S = conf.env_float("SLANT_FEED_MAX_BACKOFF_S", 86400.0)

@@ -55,6 +55,17 @@ def _no_data(ctx: Ctx) -> None:
     return None
 
 
+def _f(ctx: Ctx) -> dict[str, Any]:
+    """The collection and a feed it follows (created on first use)."""
+    from django.utils import timezone
+
+    from slant.web.feeds.models import Feed
+
+    feed, _ = Feed.objects.get_or_create(collection_id=ctx["cid"], url="https://news.example/feed.xml",
+                                         defaults={"interval_s": 3600, "next_poll_at": timezone.now()})
+    return {"cid": ctx["cid"], "fid": feed.pk}
+
+
 MATRIX: dict[str, list[Case]] = {
     "collection_list": [("get", _none, _no_data, LOGIN)],
     "collection_list_json": [("get", _none, _no_data, {**LOGIN, "anon": 401})],
@@ -78,6 +89,13 @@ MATRIX: dict[str, list[Case]] = {
         ("post", _c, lambda ctx: {"text": f"A pasted piece by {ctx['role']}\n\nIts body text."}, EDIT_POST),
     ],
     "jobs": [("get", _c, _no_data, PAGE)],
+    "feeds": [
+        ("get", _c, _no_data, PAGE),
+        ("post", _c, lambda ctx: {"url": f"https://news.example/{ctx['role']}.xml"}, EDIT_POST),
+    ],
+    "feeds_json": [("get", _c, _no_data, TWIN)],
+    "feed_poll_now": [("post", _f, _no_data, EDIT_POST)],
+    "feed_unfollow": [("post", _f, _no_data, EDIT_POST)],
     "jobs_json": [("get", _c, _no_data, TWIN)],
     "job_retry": [("post", _j, _no_data, EDIT_POST)],
     "export_ptc": [("get", _c, _no_data, PAGE)],
@@ -132,7 +150,7 @@ def test_it_has_an_access_test_for_every_url() -> None:
 
 
 # Pages that show data (not forms or downloads) and must each have a JSON twin named "<page>_json".
-PAGES_WITH_DATA = {"collection_list", "collection", "members", "jobs", "article", "search"}
+PAGES_WITH_DATA = {"collection_list", "collection", "members", "jobs", "feeds", "article", "search"}
 
 
 def test_it_gives_every_page_of_data_a_json_twin(team: dict, article_entry: Any) -> None:
@@ -212,7 +230,8 @@ def test_it_serves_public_pages(db: Any) -> None:
     for url in ["/accounts/login/", "/accounts/register/", "/accounts/password/reset/", "/accounts/password/reset/sent/",
                 "/accounts/password/reset/done/", "/api/openapi.json", "/static/slant/slant.css"]:
         assert client.get(url).status_code == 200, url
-    assert client.get("/").status_code == 302
+    home = client.get("/")
+    assert home.status_code == 200 and b"Read the news critically" in home.content and b"/accounts/register/" in home.content
     assert client.get("/accounts/password/reset/MQ/bad-token/").status_code == 200  # says the link is invalid
     assert client.post("/accounts/logout/").status_code == 302
     assert client.get("/static/../settings.py").status_code in (400, 404)  # never the file

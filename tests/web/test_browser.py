@@ -77,7 +77,7 @@ def test_it_goes_from_registration_to_an_exported_correction(
 
     assert run_pending_jobs() == 1  # the worker, inline; the page polls and reloads itself
     page.wait_for_selector("mark.hl", timeout=30_000)
-    assert page.locator("mark.hl.overlap").count() >= 1
+    assert page.locator("mark.hl mark.hl").count() >= 1  # overlapping spans nest
     page.screenshot(path=str(SHOTS / "2-highlights.png"), full_page=True)
 
     # Keyboard: tab onto a highlight and read its description.
@@ -87,12 +87,13 @@ def test_it_goes_from_registration_to_an_exported_correction(
     page.hover("mark.hl >> nth=0")
     page.screenshot(path=str(SHOTS / "3-description.png"), full_page=True)
 
-    # The threshold slider hides spans below it.
+    # The threshold slider turns the spans below it into candidates, hidden until asked for.
     page.fill("#threshold", "0.95")
     page.dispatch_event("#threshold", "input")
-    assert page.locator("mark.hl:not(.off)").count() == 0
+    assert page.locator("mark.hl:not(.cand)").count() == 0
     page.fill("#threshold", "0")
     page.dispatch_event("#threshold", "input")
+    assert page.locator("mark.hl.cand").count() == 0
 
     # Correct one span: reject the weakest one.
     weakest = min(MARKED, key=lambda m: m[2])

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.shortcuts import redirect
 from django.urls import include, path, register_converter, re_path
 from django.views.static import serve
 
 from slant.web.accounts import views as accounts
 from slant.web.api import views as api
+from slant.web.feeds import views as feeds
 from slant.web.jobs import views as jobs
 from slant.web.library import editing
 from slant.web.library import views as library
@@ -49,7 +49,7 @@ register_converter(RowId, "id")
 STATIC = Path(__file__).parent / "static"
 
 urlpatterns = [
-    path("", lambda request: redirect("collection_list"), name="home"),
+    path("", reader.home, name="home"),
     # Accounts: Django's own views for log in/out and passwords.
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -75,6 +75,10 @@ urlpatterns = [
     path("collections/<id:cid>/jobs/", jobs.jobs, name="jobs"),
     path("collections/<id:cid>/jobs.json", jobs.jobs_json, name="jobs_json"),
     path("collections/<id:cid>/jobs/<id:jid>/retry/", jobs.job_retry, name="job_retry"),
+    path("collections/<id:cid>/feeds/", feeds.feeds, name="feeds"),
+    path("collections/<id:cid>/feeds.json", feeds.feeds_json, name="feeds_json"),
+    path("collections/<id:cid>/feeds/<id:fid>/poll/", feeds.feed_poll_now, name="feed_poll_now"),
+    path("collections/<id:cid>/feeds/<id:fid>/unfollow/", feeds.feed_unfollow, name="feed_unfollow"),
     path("collections/<id:cid>/export/ptc.txt", reader.export_ptc_view, name="export_ptc"),
     path("collections/<id:cid>/export/label-studio.json", reader.export_label_studio_view, name="export_label_studio"),
     path("collections/<id:cid>/export.<str:fmt>", exports.export_collection, name="export_collection"),

@@ -362,7 +362,10 @@ def work(stop: threading.Event | None = None, *, worker: str = "", once: bool = 
     stop = stop or threading.Event()
     name = worker or f"worker-{os.getpid()}"
     while not stop.is_set():
-        ran = run_pending_jobs(worker=name)
+        from slant.web.feeds.poll import poll_feeds
+
+        polled = poll_feeds()  # followed feeds: new items join their collections and are queued here
+        ran = run_pending_jobs(worker=name) or bool(polled)
         if once:
             return
         if not ran:

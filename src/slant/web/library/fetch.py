@@ -38,7 +38,9 @@ class Response:
     body: bytes
 
 
-Transport = Callable[[str, float, int], Response]
+# (url, time limit, size limit[, extra request headers]) -> Response. The
+# headers are optional so that simple transports (tests) may take three.
+Transport = Callable[..., Response]
 
 
 def _check_host(url: str, allow_private: bool) -> None:
@@ -67,9 +69,9 @@ def urllib_transport(allow_private: bool = False) -> Transport:
 
     opener = urllib.request.build_opener(_Redirects)
 
-    def transport(url: str, timeout: float, max_bytes: int) -> Response:
+    def transport(url: str, timeout: float, max_bytes: int, headers: Mapping[str, str] | None = None) -> Response:
         _check_host(url, allow_private)
-        request = urllib.request.Request(url, headers={"User-Agent": "slant/0.1 (+article fetcher)"})
+        request = urllib.request.Request(url, headers={"User-Agent": "slant/0.1 (+article fetcher)", **(headers or {})})
         try:
             with opener.open(request, timeout=timeout) as answer:
                 body = answer.read(max_bytes + 1)

@@ -102,6 +102,7 @@ def collection(request: HttpRequest, cid: int) -> HttpResponse:
     return render(request, "library/collection.html", {
         "collection": member.collection, "member": member, "data": data, "page": page, "query": "",
         "can_edit": member.can(Role.EDITOR), "is_owner": member.can(Role.OWNER), "form": AddArticleForm(),
+        "pending": sum(a["status"] in ("queued", "running") for a in data["articles"]),
     })
 
 

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from slant.techniques import TECHNIQUES, display_name
+from slant.view import build
+from slant.view import html as vh
 from slant.web import access
 from slant.web.http import article_meta, json_response
 from slant.web.jobs.status import analysis_state
 from slant.web.library.models import Entry, Role
 from slant.web.reader.corrected import apply, corrected_entries, export_label_studio, export_ptc, kept, model_key
-from slant.web.reader.highlight import colour, pieces
 from slant.web.reader.models import Action, Correction
 
 
@@ -55,34 +56,13 @@ def article_data(entry: Entry) -> dict[str, Any]:
     }
 
 
-def _entity_panel(analysis: dict[str, Any]) -> list[dict[str, Any]]:
-    """Merged entities (with stance) when the pipeline made them, else raw mentions grouped by text."""
-    text = analysis["article"]["text"]
-    entities = analysis.get("entities") or []
-    if entities:
-        return [
-            {"name": e.get("name"), "type": e.get("type"), "mentions": e.get("mentions"),
-             "stance": (e.get("stance") or {}).get("label"), "stance_score": (e.get("stance") or {}).get("score")}
-            for e in entities
-        ]
-    grouped: dict[tuple[str, str], int] = defaultdict(int)
-    for s in analysis.get("layers", {}).get("entities", []):
-        grouped[(text[s["start"]:s["end"]], s.get("label") or "")] += 1
-    return [{"name": n, "type": t, "mentions": c, "stance": None, "stance_score": None}
-            for (n, t), c in sorted(grouped.items(), key=lambda kv: (-kv[1], kv[0]))]
-
-
-def _quotes(analysis: dict[str, Any]) -> list[dict[str, Any]]:
-    """Quotes with their speaker's name (speakers are entity ids in the contract)."""
-    text = analysis["article"]["text"]
-    names = {e.get("id"): e.get("name") for e in analysis.get("entities") or []}
-    out = []
-    for q in analysis.get("layers", {}).get("quotes", []):
-        speaker = q.get("speaker") or (q.get("attrs") or {}).get("speaker")
-        if not speaker and q.get("speaker_start") is not None and q.get("speaker_end") is not None:
-            speaker = text[q["speaker_start"]:q["speaker_end"]]
-        out.append({**q, "text": text[q["start"]:q["end"]], "speaker": names.get(speaker, speaker)})
-    return out
+def _threshold_param(request: HttpRequest) -> float | None:
+    """``?threshold=0.4`` from a shared link, if it is a number between 0 and 1."""
+    try:
+        value = float(request.GET.get("threshold", ""))
+    except ValueError:
+        return None
+    return value if 0.0 <= value <= 1.0 else None
 
 
 def article(request: HttpRequest, cid: int, aid: str) -> HttpResponse:
@@ -97,29 +77,22 @@ def article(request: HttpRequest, cid: int, aid: str) -> HttpResponse:
         "source_url": url if url.lower().startswith(("http://", "https://")) else None,
     }
     if analysis:
-        text = analysis["article"]["text"]
-        shown = kept(data["persuasion_corrected"])
-        labels = sorted({s["label"] for s in shown if s["label"]})
+        # The one reading model, over the spans as corrected by editors (rejected ones left out).
+        view = build(analysis, threshold=_threshold_param(request), persuasion=kept(data["persuasion_corrected"]))
+        text = view.text
+        tiers = {s.key: s.tier for s in view.spans}
+        show_candidates = request.GET.get("candidates") == "1"
+        reading = vh.reading_html(view)
+        if show_candidates:
+            reading = reading.replace('class="show-cands">', 'class="show-cands" checked>', 1)
         context.update({
-            "pieces": pieces(text, shown),
-            "spans_json": [
-                {"key": s["key"], "label": s["label"], "name": display_name(s["label"] or ""),
-                 "definition": TECHNIQUES.get(s["label"] or "", ""), "score": s["score"], "state": s["state"],
-                 "colour": colour(s["label"])}
-                for s in shown
-            ],
-            "techniques": [{"label": l, "name": display_name(l), "colour": colour(l), "definition": TECHNIQUES.get(l, "")} for l in labels],
-            "all_techniques": [(l, display_name(l)) for l in sorted(TECHNIQUES)],
-            "span_rows": [{**s, "text": text[s["start"]:s["end"]], "name": display_name(s["label"] or "")} for s in data["persuasion_corrected"]],
-            "entities": _entity_panel(analysis),
-            "quotes": _quotes(analysis),
-            "dates": sorted(
-                ({**d, "text": text[d["start"]:d["end"]]} for d in analysis.get("layers", {}).get("dates", [])),
-                key=lambda d: str(d.get("value") or ""),
-            ),
-            "has_quotes": "quotes" in analysis.get("layers", {}),
-            "has_dates": "dates" in analysis.get("layers", {}),
-            "skipped": (analysis.get("stages") or {}).get("skipped") or {},
+            "view": view,
+            "show_candidates": show_candidates,
+            "reading_html": mark_safe(reading),  # noqa: S308 - built by slant.view.html, which escapes every text
+            "panels_html": mark_safe(vh.panels_html(view)),  # noqa: S308 - as above
+            "all_techniques": [(t, display_name(t)) for t in sorted(TECHNIQUES)],
+            "span_rows": [{**s, "text": text[s["start"]:s["end"]], "name": display_name(s["label"] or ""),
+                           "tier": tiers.get(s["key"])} for s in data["persuasion_corrected"]],
         })
     return render(request, "reader/article.html", context)
 
@@ -213,3 +186,31 @@ def export_label_studio_view(request: HttpRequest, cid: int) -> HttpResponse:
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="collection-{cid}-label-studio.json"'
     return response
+
+
+# An invented sentence (ours) to show on the landing page what a reading looks like.
+_SAMPLE = ("The so-called reform is nothing but a shameless betrayal of every family in this country, "
+           "and only a fool would still trust these puppets.")
+_SAMPLE_SPANS = [("so-called reform", "Doubt", 0.62), ("shameless betrayal", "Loaded_Language", 0.81),
+                 ("every family in this country", "Flag-Waving", 0.57), ("these puppets", "Name_Calling,Labeling", 0.74),
+                 ("only a fool would still trust", "Appeal_to_fear-prejudice", 0.31)]
+
+
+def _sample_view() -> Any:
+    from slant.article import Article
+    from slant.doc import Doc, Span
+
+    doc = Doc(Article(text=_SAMPLE))
+    doc.set_layer("persuasion", [Span(_SAMPLE.index(p), _SAMPLE.index(p) + len(p), label, score)
+                                 for p, label, score in _SAMPLE_SPANS])
+    return build(doc, threshold=0.5, reliability_by_technique={})
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """What slant is, with a sample reading, for visitors; signed-in users go straight to their collections."""
+    if request.user.is_authenticated:
+        return redirect("collection_list")
+    view = _sample_view()
+    return render(request, "slant/home.html", {
+        "sample_html": mark_safe(vh.text_html(view, "sample")),  # noqa: S308 - escaped by slant.view.html
+    })
