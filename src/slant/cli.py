@@ -365,6 +365,38 @@ def token_create(
 
 
 @app.command()
+def secret(
+    force: bool = typer.Option(False, "--force", help="Replace an existing key (logs everyone out)."),
+) -> None:
+    """Write a strong secret key into the data folder (mode 600); the web app uses it from then on."""
+    from .web.cli import write_secret_key
+
+    try:
+        path = write_secret_key(force=force)
+    except SlantError as exc:
+        raise _fail(str(exc), 1) from None
+    typer.echo(f"secret key written to {path}")
+
+
+@app.command()
+def invite(
+    days: Optional[int] = typer.Option(None, "--days", min=1, help="Days until it expires (default SLANT_INVITE_DAYS)."),
+    by: Optional[str] = typer.Option(None, "--by", help="The staff user it is recorded as from."),
+    db: Optional[str] = typer.Option(None, "--db", help="Database URL."),
+) -> None:
+    """Create a single-use invitation to register and print its code (shown only once)."""
+    _use_db(db)
+    from .web.cli import invite_create
+
+    try:
+        code, expires = invite_create(days=days, by=by)
+    except SlantError as exc:
+        raise _fail(str(exc), 1) from None
+    typer.echo(f"invitation valid until {expires:%Y-%m-%d %H:%M} UTC; register at /accounts/register/?invite={code}")
+    typer.echo(code)
+
+
+@app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port"),

@@ -106,6 +106,8 @@ MATRIX: dict[str, list[Case]] = {
     "search": [("get", _none, _no_data, LOGIN)],
     "search_json": [("get", _none, _no_data, {**LOGIN, "anon": 401})],
     "tokens": [("get", _none, _no_data, LOGIN), ("post", _none, lambda ctx: {}, LOGIN)],
+    # Staff only (none of these roles is staff): Django's staff check sends them to log in.
+    "invitations": [("get", _none, _no_data, {r: 302 for r in ROLES}), ("post", _none, lambda ctx: {}, {r: 302 for r in ROLES})],
     "password_change": [("get", _none, _no_data, LOGIN)],
     "password_change_done": [("get", _none, _no_data, LOGIN)],
     "api_collections": [

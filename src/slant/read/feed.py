@@ -36,12 +36,32 @@ def repair_charrefs(data: bytes) -> tuple[bytes, int]:
     return _CHARREF.sub(fix, data), count
 
 
+_XML_ENCODING = re.compile(rb"""^(\s*<\?xml[^>]*?)\s+encoding\s*=\s*["']([^"'>]*)["']""")
+
+
+def _drop_unknown_encoding(data: bytes) -> tuple[bytes, str | None]:
+    """``data`` without an XML encoding label that names no charset (feedparser chokes on some), and the label."""
+    from .decode import codec_name
+
+    match = _XML_ENCODING.match(data)
+    if match is None:
+        return data, None
+    label = match.group(2).decode("ascii", "backslashreplace")
+    if label.isascii() and codec_name(label) is not None:
+        return data, None
+    return match.group(1) + data[match.end():], label
+
+
 def read_feed(data: bytes, path: str) -> Iterator[Article | InputError]:
     """Articles from a feed's items, in order; a link-only item is passed over."""
     import feedparser
 
     data, repaired = repair_charrefs(data)
-    parsed = feedparser.parse(data)
+    data, label = _drop_unknown_encoding(data)
+    try:
+        parsed = feedparser.parse(data)
+    except Exception as exc:  # noqa: BLE001  (feedparser has bugs on hostile bytes; the feed is unreadable, nothing more)
+        raise InputError(path, f"not a readable RSS or Atom feed ({type(exc).__name__}: {_first_line(exc)})") from None
     entries = parsed.entries
     if not entries:
         if parsed.bozo and not parsed.feed:
@@ -53,6 +73,8 @@ def read_feed(data: bytes, path: str) -> Iterator[Article | InputError]:
     outlet = _clean(feed.get("title"))
     language = (feed.get("language") or "").split("-")[0].lower() or None
     warnings: list[str] = []
+    if label is not None:
+        warnings.append(f"the feed declares an unknown encoding ({label}); it was detected instead")
     if repaired:
         warnings.append(f"{repaired} character reference(s) to no character replaced with U+FFFD")
     # feedparser keeps the items it read before a syntax error (a cut or

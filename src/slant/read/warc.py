@@ -60,7 +60,12 @@ def read_warc_stream(fh: IO[bytes], path: str, limits: Limits) -> Generator[Arti
 
     pages = 0
     records = 0
-    iterator = iter(ArchiveIterator(fh))
+    archive = ArchiveIterator(fh)
+    # warcio prints a warning on stderr when a record does not end where its
+    # Content-Length says; say it on the next article instead.
+    archive.INC_RECORD = ""
+    misplaced = 0
+    iterator = iter(archive)
     while True:
         try:
             record = next(iterator)
@@ -97,7 +102,12 @@ def read_warc_stream(fh: IO[bytes], path: str, limits: Limits) -> Generator[Arti
             continue
         from .html import extract_html
 
-        yield guarded(source, lambda: extract_html(payload, source=source, url=url, charset=charset))
+        item = guarded(source, lambda: extract_html(payload, source=source, url=url, charset=charset))
+        if isinstance(item, Article) and archive.err_count > misplaced:
+            note = f"{archive.err_count - misplaced} WARC record(s) before this one did not end where their Content-Length said: the archive may be damaged"
+            misplaced = archive.err_count
+            item = item.replace(warnings=item.warnings + (note,))
+        yield item
     if records == 0:
         yield InputError(path, "not a WARC file (no records)")
     elif pages == 0:

@@ -61,6 +61,7 @@ urlpatterns = [
     path("accounts/password/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("accounts/password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("accounts/tokens/", accounts.tokens, name="tokens"),
+    path("accounts/invitations/", accounts.invitations, name="invitations"),
     # Collections and their articles; every page has a .json twin.
     path("collections/", library.collection_list, name="collection_list"),
     path("collections.json", library.collection_list_json, name="collection_list_json"),

@@ -93,9 +93,9 @@ def backoff(feed: Feed) -> dt.timedelta:
 def _transport(transport: Any) -> Callable[..., Any]:
     if transport is not None:
         return transport
-    from slant.web.library.fetch import urllib_transport
+    from slant.web.library.fetch import direct_transport
 
-    return urllib_transport(bool(getattr(settings, "SLANT_FETCH_ALLOW_PRIVATE", False)))
+    return direct_transport(bool(getattr(settings, "SLANT_FETCH_ALLOW_PRIVATE", False)))
 
 
 def _header(headers: Any, name: str) -> str:

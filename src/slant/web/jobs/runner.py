@@ -311,7 +311,12 @@ def _intake(job: Job) -> None:
     upload = job.upload
     with _Deadline(_limit_s()):
         articles, errors = adding.read_intake(upload)
-    entries = adding.add_articles(upload.collection, articles, user=upload.user, origin=upload.origin)
+    from slant.web.accounts.quotas import QuotaExceeded
+
+    try:
+        entries = adding.add_articles(upload.collection, articles, user=upload.user, origin=upload.origin)
+    except QuotaExceeded as exc:
+        raise JobFailed(f"{upload.label}: {exc.reason}") from None
     report = {"articles": [e.article_id for e in entries], "errors": errors}
     # Once read, the raw bytes are not needed again (the articles are stored); a failed upload keeps them for a retry.
     type(upload).objects.filter(pk=upload.pk).update(report=report, **({"data": b""} if entries else {}))

@@ -123,8 +123,10 @@ def queue_file(collection: Collection, *, user: object, name: str, data: bytes, 
     check_file(name, len(data))
     if not data.strip():
         raise InputError(name, "the file is empty")
+    from slant.web.accounts.quotas import check_quota
     from slant.web.jobs.runner import enqueue_intake
 
+    check_quota(user, bytes=len(data), jobs=1)  # the articles it holds are checked again as they are added
     with transaction.atomic():
         upload = Upload.objects.create(collection=collection, user=user, origin=origin, filename=name[:255], data=data, size=len(data))
         enqueue_intake(upload)
@@ -134,8 +136,10 @@ def queue_file(collection: Collection, *, user: object, name: str, data: bytes, 
 def queue_url(collection: Collection, *, user: object, url: str, origin: str = "url") -> Upload:
     """Queue the job that fetches ``url`` (nothing is fetched in the request)."""
     url = check_url(url)
+    from slant.web.accounts.quotas import check_quota
     from slant.web.jobs.runner import enqueue_intake
 
+    check_quota(user, jobs=1)
     with transaction.atomic():
         upload = Upload.objects.create(collection=collection, user=user, origin=origin, url=url)
         enqueue_intake(upload)
@@ -200,9 +204,12 @@ def store_article(article: Article) -> StoredArticle:
 
 def add_articles(collection: Collection, articles: Iterable[Article], *, user: object, origin: str) -> list[Entry]:
     """Store, link, index and queue each article; the same text is stored once."""
+    from slant.web.accounts.quotas import check_quota
     from slant.web.jobs.runner import enqueue
     from slant.web.search.index import index_article
 
+    articles = list(articles)
+    check_quota(user, articles=len(articles), bytes=sum(len(a.text.encode("utf-8")) for a in articles), jobs=len(articles))
     entries = []
     for article in articles:
         with transaction.atomic():

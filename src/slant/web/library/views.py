@@ -179,10 +179,9 @@ def add_from_form(request: HttpRequest, member: Membership, form: AddArticleForm
     elif data.get("text"):
         try:
             articles = [adding.text_article(data["text"])]
-        except InputError as exc:
+            result.entries = adding.add_articles(collection, articles, user=request.user, origin="paste")
+        except InputError as exc:  # QuotaExceeded too
             result.errors.append(str(exc))
-            return result
-        result.entries = adding.add_articles(collection, articles, user=request.user, origin="paste")
     else:
         try:
             result.uploads.append(adding.queue_url(collection, user=request.user, url=data["url"]))
