@@ -245,6 +245,13 @@ SLANT_WEB_STAGES = conf.env_list("SLANT_WEB_STAGES", [])
 SLANT_JOB_LEASE_S = conf.env_float("SLANT_JOB_LEASE_S", 120.0)
 SLANT_JOB_MAX_ATTEMPTS = conf.env_int("SLANT_JOB_MAX_ATTEMPTS", 3, minimum=1)
 SLANT_JOB_POLL_S = conf.env_float("SLANT_JOB_POLL_S", 1.0)
+# Every job (reading an upload, fetching a URL, analysing an article) fails
+# "timed out after N s" past this wall-clock limit, and an article longer
+# than SLANT_MAX_ARTICLE_CHARS characters fails before analysis.
+SLANT_JOB_TIME_LIMIT_S = conf.env_float("SLANT_JOB_TIME_LIMIT_S", 300.0)
+SLANT_MAX_ARTICLE_CHARS = conf.env_int("SLANT_MAX_ARTICLE_CHARS", 200_000, minimum=1)
+# Long lists (a collection's articles, search results) come in pages of this many.
+SLANT_PAGE_SIZE = conf.env_int("SLANT_PAGE_SIZE", 50, minimum=1)
 # Followed feeds, polled by the analysis workers: default and shortest interval
 # (s), the gap between two requests to one host (s), and the ceiling of the
 # backoff after failures in a row (s).
