@@ -122,11 +122,12 @@ def test_it_stores_corrections_beside_the_model_output(team, marked_entry) -> No
 def test_it_refuses_bad_corrections_with_a_message(team, marked_entry) -> None:
     client = client_for(team["users"]["editor"])
     url = _url(marked_entry, "/corrections/")
+    first = client.get(_url(marked_entry, ".json")).json()["persuasion_corrected"][0]["key"]
     for data, message in [
         ({"action": "add", "start": 5, "end": 2, "label": "Slogans"}, "inside the text"),
         ({"action": "add", "start": 0, "end": 10 ** 6, "label": "Slogans"}, "inside the text"),
         ({"action": "reject", "span": "m99"}, "No such span"),
-        ({"action": "relabel", "span": "m0"}, "needs a technique"),
+        ({"action": "relabel", "span": first}, "needs a technique"),
         ({"action": "add", "start": 0, "end": 3, "label": "Not_A_Technique"}, "not valid"),
     ]:
         response = client.post(url, data, HTTP_ACCEPT="application/json")
