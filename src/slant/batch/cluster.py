@@ -11,9 +11,12 @@ store only through the driver, so a chunk sent twice is stored once.
 
 from __future__ import annotations
 
+import os
 from typing import Any, Sequence
 
 from ..article import Article
+from ..errors import ModelError
+from ..store.fingerprint import OUTPUT_SETTINGS, pipeline_id
 from . import work
 from .local import Engine
 from .work import Result, WorkerLost
@@ -26,12 +29,15 @@ class _RayWorker:
         # Ray gives each actor OMP_NUM_THREADS = its CPUs; no more to do here.
         self.pipeline, self.error = work.build(names, None)
         self.wait = wait
+        # What this node would store its analyses under: its slant version,
+        # model files and packages, settings. The driver compares it with its own.
+        self.pipeline_id = pipeline_id(names)
 
     def ready(self) -> bool:
         return True
 
-    def analyze(self, articles: list[Article]) -> list[Result]:
-        return work.analyze_all(self.pipeline, self.error, articles, self.wait)
+    def analyze(self, articles: list[Article]) -> tuple[str, list[Result]]:
+        return self.pipeline_id, work.analyze_all(self.pipeline, self.error, articles, self.wait)
 
 
 class Ray(Engine):
@@ -43,6 +49,7 @@ class Ray(Engine):
 
     def __init__(self, names: Sequence[str], workers: int, address: str | None, wait: float) -> None:
         self.names, self.workers, self.address, self.wait = list(names), workers, address, wait
+        self.pipeline_id = pipeline_id(self.names)
         self.ray: Any = None
         self.actor_class: Any = None
         self.actors: list[Any] = []
@@ -57,15 +64,22 @@ class Ray(Engine):
 
         self.ray = ray
         if not ray.is_initialized():
+            # Workers' and raylets' logs stay in the cluster's log files: on the
+            # driver's stdout they would mix with the command's own output.
             if self.address:
-                ray.init(address=self.address, logging_level=logging.WARNING)
+                ray.init(address=self.address, logging_level=logging.WARNING, log_to_driver=False)
             else:
-                ray.init(num_cpus=self.workers, include_dashboard=False, logging_level=logging.WARNING)
+                ray.init(num_cpus=self.workers, include_dashboard=False, logging_level=logging.WARNING,
+                         log_to_driver=False)
             self.started = True
         # No restarts by Ray: a dead actor's chunks are resent by the driver,
         # which counts the attempts (an article that kills every worker it
         # meets must fail, not loop).
-        self.actor_class = ray.remote(num_cpus=1, max_restarts=0)(_RayWorker)
+        # The settings that change an analysis travel with the actors, so a
+        # node analyses as the driver would.
+        settings = {name: os.environ[name] for name in OUTPUT_SETTINGS if name in os.environ}
+        self.actor_class = ray.remote(num_cpus=1, max_restarts=0,
+                                      runtime_env={"env_vars": settings} if settings else None)(_RayWorker)
         self.actors = [self.actor_class.remote(self.names, self.wait) for _ in range(self.workers)]
 
     def submit(self, articles: list[Article]) -> Any:
@@ -83,13 +97,19 @@ class Ray(Engine):
         actor, ref = handle
         exceptions = self.ray.exceptions
         try:
-            return work.check(self.ray.get(ref))
+            pipeline, results = self.ray.get(ref)
         except exceptions.RayTaskError as exc:  # the task itself raised: not a lost worker
             reason = f"analysis failed: Ray task error: {str(exc).strip().splitlines()[0]}"
             return [(False, (reason, True))] * n
         except exceptions.RayError as exc:  # actor died or unreachable, node gone, result lost
             self._replace(actor)
             raise WorkerLost(f"the Ray worker was lost ({type(exc).__name__})") from None
+        if pipeline != self.pipeline_id:
+            raise ModelError(
+                f"a Ray worker analyses with pipeline {pipeline}, this driver with {self.pipeline_id}: install "
+                "the same slant version and models, with the same SLANT_* settings, on every node"
+            )
+        return work.check(results)
 
     def _replace(self, actor: Any) -> None:
         if actor in self.actors:
