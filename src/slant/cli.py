@@ -272,17 +272,24 @@ def export(
     db: Optional[str] = typer.Option(None, "--db", help="Database URL (default: SQLite in SLANT_DATA_DIR)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write here instead of stdout."),
     pipeline: Optional[str] = typer.Option(None, "--pipeline", help="Only analyses by this pipeline id (default: latest)."),
+    collection: Optional[int] = typer.Option(
+        None, "--collection", help="Only this web collection's articles (its id), with its editors' corrections applied."),
 ) -> None:
-    """Export stored analyses."""
+    """Export stored analyses (of one collection, corrected, with --collection)."""
     from . import store
     from .store import export as exporting
 
     using = store.setup(_db_url(db))
+    items = None
+    if collection is not None:
+        from .web.reader.exports import collection_items
+
+        items = collection_items(collection, using=using, pipeline=pipeline)
     if out is None:
-        n = exporting.write(fmt.value, sys.stdout, using=using, pipeline=pipeline)
+        n = exporting.write(fmt.value, sys.stdout, using=using, pipeline=pipeline, items=items)
     else:
         with open(out, "w", encoding="utf-8", newline="") as fh:
-            n = exporting.write(fmt.value, fh, using=using, pipeline=pipeline)
+            n = exporting.write(fmt.value, fh, using=using, pipeline=pipeline, items=items)
         _err().print(f"wrote {out} ({n} {'rows' if fmt is not Format.jsonl else 'analyses'})", markup=False)
 
 
@@ -394,13 +401,14 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port"),
     workers: int = typer.Option(1, "--workers", min=0, help="Background analysis worker processes."),
+    threads: int = typer.Option(8, "--threads", min=1, help="Web server threads (requests served at once)."),
     db: Optional[str] = typer.Option(None, "--db", help="Database URL."),
 ) -> None:
     """Run the web app with its analysis workers."""
     _use_db(db)
     from .web.cli import serve as run_server
 
-    run_server(host=host, port=port, workers=workers)
+    run_server(host=host, port=port, workers=workers, threads=threads)
 
 
 def _use_db(db: Optional[str]) -> None:

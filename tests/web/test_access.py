@@ -24,6 +24,7 @@ LOGIN = {"owner": 200, "editor": 200, "viewer": 200, "outsider": 200, "anon": 30
 EDIT_PAGE = {"owner": 200, "editor": 200, "viewer": 403, "outsider": 404, "anon": 404}
 EDIT_POST = {"owner": 302, "editor": 302, "viewer": 403, "outsider": 404, "anon": 404}
 OWNER_POST = {"owner": 302, "editor": 403, "viewer": 403, "outsider": 404, "anon": 404}
+OWNER_PAGE = {"owner": 200, "editor": 403, "viewer": 403, "outsider": 404, "anon": 404}
 
 # url name -> list of (method, kwargs builder, data builder, expected status by role)
 Ctx = dict[str, Any]
@@ -36,6 +37,14 @@ def _c(ctx: Ctx) -> dict[str, Any]:
 
 def _a(ctx: Ctx) -> dict[str, Any]:
     return {"cid": ctx["cid"], "aid": ctx["aid"]}
+
+
+def _j(ctx: Ctx) -> dict[str, Any]:
+    return {"cid": ctx["cid"], "jid": ctx["jid"]}
+
+
+def _corr(ctx: Ctx) -> dict[str, Any]:
+    return {"cid": ctx["cid"], "aid": ctx["aid"], "corr": ctx["corr"]}
 
 
 def _none(ctx: Ctx) -> dict[str, Any]:
@@ -68,6 +77,13 @@ MATRIX: dict[str, list[Case]] = {
         ("post", _c, lambda ctx: {"username": "outsider", "role": "viewer"}, OWNER_POST),
     ],
     "members_json": [("get", _c, _no_data, TWIN)],
+    "collection_rename": [("get", _c, _no_data, OWNER_PAGE), ("post", _c, lambda ctx: {"name": "Renamed"}, OWNER_POST)],
+    "collection_delete": [("get", _c, _no_data, OWNER_PAGE), ("post", _c, _no_data, OWNER_POST)],
+    "article_rename": [("get", _a, _no_data, EDIT_PAGE), ("post", _a, lambda ctx: {"title": "Renamed"}, EDIT_POST)],
+    "article_delete": [("get", _a, _no_data, EDIT_PAGE), ("post", _a, _no_data, EDIT_POST)],
+    "correction_delete": [("get", _corr, _no_data, EDIT_PAGE), ("post", _corr, _no_data, EDIT_POST)],
+    "export_collection": [("get", lambda ctx: {**_c(ctx), "fmt": "jsonl"}, _no_data, PAGE),
+                          ("get", lambda ctx: {**_c(ctx), "fmt": "csv"}, _no_data, PAGE)],
     "add_article": [
         ("get", _c, _no_data, EDIT_PAGE),
         ("post", _c, lambda ctx: {"text": f"A pasted piece by {ctx['role']}\n\nIts body text."}, EDIT_POST),
@@ -81,6 +97,7 @@ MATRIX: dict[str, list[Case]] = {
     "feed_poll_now": [("post", _f, _no_data, EDIT_POST)],
     "feed_unfollow": [("post", _f, _no_data, EDIT_POST)],
     "jobs_json": [("get", _c, _no_data, TWIN)],
+    "job_retry": [("post", _j, _no_data, EDIT_POST)],
     "export_ptc": [("get", _c, _no_data, PAGE)],
     "export_label_studio": [("get", _c, _no_data, PAGE)],
     "article": [("get", _a, _no_data, PAGE)],
@@ -160,8 +177,14 @@ def _request(client: Any, method: str, url: str, data: Any) -> Any:
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name", sorted(MATRIX))
 def test_it_enforces_the_access_matrix(name: str, role: str, team: dict, article_entry: Any) -> None:
+    from slant.web.jobs.models import Job
+    from slant.web.reader.models import Correction
+
     user = team["users"].get(role)
-    ctx = {"cid": team["collection"].pk, "aid": article_entry.article_id, "role": role}
+    added = Correction.objects.create(entry=article_entry, author=team["users"]["owner"], action="add", start=0, end=7,
+                                      label="Doubt")
+    ctx = {"cid": team["collection"].pk, "aid": article_entry.article_id, "role": role,
+           "jid": Job.objects.get(article_id=article_entry.article_id).pk, "corr": added.pk}
     for method, kwargs, data, expected in MATRIX[name]:
         client = client_for(user)
         response = _request(client, method, reverse(name, kwargs=kwargs(ctx)), data(ctx))

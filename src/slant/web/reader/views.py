@@ -18,7 +18,7 @@ from slant.web import access
 from slant.web.http import article_meta, json_response
 from slant.web.jobs.status import analysis_state
 from slant.web.library.models import Entry, Role
-from slant.web.reader.corrected import corrected_spans, export_label_studio, export_ptc, kept
+from slant.web.reader.corrected import apply, corrected_entries, export_label_studio, export_ptc, kept, model_key
 from slant.web.reader.models import Action, Correction
 
 
@@ -31,23 +31,28 @@ def _corrections(entry: Entry) -> list[Correction]:
     return list(entry.corrections.select_related("author").order_by("created_at", "id"))
 
 
+def correction_row(c: Correction) -> dict[str, Any]:
+    return {"id": c.pk, "action": c.action, "span": f"c{c.target_id}" if c.target_id else (
+                model_key(c.start, c.end, c.label) if c.action != Action.ADD and c.start is not None else f"c{c.pk}"),
+            "start": c.start, "end": c.end, "label": c.label or None, "new_label": c.new_label or None,
+            "pipeline": c.pipeline or None, "author": c.author.get_username() if c.author else None,
+            "at": c.created_at.isoformat()}
+
+
 def article_data(entry: Entry) -> dict[str, Any]:
     state = analysis_state(entry.article)
     corrections = _corrections(entry)
-    spans = corrected_spans(state["analysis"], corrections)
+    result = apply(state["analysis"], corrections, state["pipeline"])
     return {
         "collection": {"id": entry.collection_id, "name": entry.collection.name},
-        "article": article_meta(entry.article),
+        "article": {**article_meta(entry.article), **({"title": entry.title} if entry.title else {})},
         "status": state["status"],
         "error": state["error"],
         "analysis": state["analysis"],
-        "persuasion_corrected": spans,
-        "corrections": [
-            {"id": c.pk, "action": c.action, "span": c.span_key or f"c{c.pk}", "start": c.start, "end": c.end,
-             "label": c.label or None, "author": c.author.get_username() if c.author else None,
-             "at": c.created_at.isoformat()}
-            for c in corrections
-        ],
+        "pipeline": state["pipeline"],
+        "persuasion_corrected": result.spans,
+        "corrections": [correction_row(c) for c in corrections],
+        "orphaned_corrections": result.orphans,
     }
 
 
@@ -101,31 +106,43 @@ def article_json(request: HttpRequest, cid: int, aid: str) -> HttpResponse:
 
 class CorrectionForm(forms.Form):
     action = forms.ChoiceField(choices=Action.choices)
-    span = forms.CharField(required=False, max_length=32)
+    span = forms.CharField(required=False, max_length=200)
     start = forms.IntegerField(required=False, min_value=0)
     end = forms.IntegerField(required=False, min_value=0)
     label = forms.ChoiceField(required=False, choices=[("", "")] + [(k, k) for k in sorted(TECHNIQUES)])
 
 
 def apply_correction(entry: Entry, user: Any, cleaned: dict[str, Any]) -> Correction | str:
-    """Store one correction, or return why it cannot be made."""
+    """Store one correction, or return why it cannot be made.
+
+    A model span is recorded by its characters and label with the id of the
+    analysis it was made on; a span added by a correction, by that correction.
+    """
     action = cleaned["action"]
     state = analysis_state(entry.article)
     text = entry.article.text
+    pipeline = state["pipeline"] or ""
     if action == Action.ADD:
         start, end, label = cleaned.get("start"), cleaned.get("end"), cleaned.get("label")
         if start is None or end is None or not label:
             return "Adding a span needs a start, an end and a technique."
         if not 0 <= start < end <= len(text):
             return f"The span must lie inside the text (0 to {len(text)}), with start before end."
-        return Correction.objects.create(entry=entry, author=user, action=action, start=start, end=end, label=label)
-    keys = {s["key"] for s in corrected_spans(state["analysis"], _corrections(entry))}
+        return Correction.objects.create(entry=entry, author=user, action=action, start=start, end=end, label=label,
+                                         pipeline=pipeline)
+    spans = {s["key"]: s for s in apply(state["analysis"], _corrections(entry)).spans}
     key = cleaned.get("span") or ""
-    if key not in keys:
+    span = spans.get(key)
+    if span is None:
         return "No such span in this article."
     if action == Action.RELABEL and not cleaned.get("label"):
         return "Relabelling needs a technique."
-    return Correction.objects.create(entry=entry, author=user, action=action, span_key=key, label=cleaned.get("label") or "")
+    new_label = (cleaned.get("label") or "") if action == Action.RELABEL else ""
+    if key.startswith("c"):
+        return Correction.objects.create(entry=entry, author=user, action=action, target_id=int(key[1:]),
+                                         new_label=new_label, pipeline=pipeline)
+    return Correction.objects.create(entry=entry, author=user, action=action, start=span["start"], end=span["end"],
+                                     label=span["model_label"] or "", new_label=new_label, pipeline=pipeline)
 
 
 @require_POST
@@ -151,11 +168,8 @@ def correct(request: HttpRequest, cid: int, aid: str) -> HttpResponse:
 def _export_items(request: HttpRequest, cid: int) -> list[tuple[Entry, list[dict[str, Any]]]]:
     _login_404(request)
     member = access.membership(request.user, cid)
-    items = []
-    for entry in member.collection.entries.select_related("article").order_by("added_at", "id"):
-        state = analysis_state(entry.article)
-        items.append((entry, corrected_spans(state["analysis"], _corrections(entry))))
-    return items
+    entries = member.collection.entries.select_related("article").order_by("added_at", "id")
+    return [(entry, result.spans) for entry, _, _, result in corrected_entries(entries)]
 
 
 def export_ptc_view(request: HttpRequest, cid: int) -> HttpResponse:
