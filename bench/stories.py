@@ -104,7 +104,8 @@ def measure(gold: Sequence[Any], pred: Sequence[Any], rounds: int = ROUNDS, seed
                 p2.append((pred[i], copy))
         samples["ari"].append(ari(g2, p2))
     for k, v in samples.items():
-        out[k + "_se"] = statistics.stdev(v)
+        if len(v) > 1:
+            out[k + "_se"] = statistics.stdev(v)
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in out.items()}
 
 
