@@ -401,13 +401,14 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port"),
     workers: int = typer.Option(1, "--workers", min=0, help="Background analysis worker processes."),
+    threads: int = typer.Option(8, "--threads", min=1, help="Web server threads (requests served at once)."),
     db: Optional[str] = typer.Option(None, "--db", help="Database URL."),
 ) -> None:
     """Run the web app with its analysis workers."""
     _use_db(db)
     from .web.cli import serve as run_server
 
-    run_server(host=host, port=port, workers=workers)
+    run_server(host=host, port=port, workers=workers, threads=threads)
 
 
 def _use_db(db: Optional[str]) -> None:
