@@ -47,45 +47,65 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 WORDS = 600
 
 
-def quality(split: str, limit: int, rounds: int = 400) -> dict[str, Any]:
+def quality(split: str, limit: int, rounds: int = 400, meta_path: Path | None = None) -> dict[str, Any]:
     import numpy as np
 
-    from slant.persuasion import calibration, metrics
+    from slant.persuasion import calibration, metrics, scorer
     from slant.persuasion.corpus import load_split
-    from slant.persuasion.predictor import Predictor
+    from slant.persuasion.predictor import Predictor, for_backend
     from slant.techniques import NAMES
 
     arts = load_split(split)[: limit or None]
     pred = Predictor()
+    if meta_path is not None:  # another model's choices over the same network (e.g. the tree before)
+        pred.meta = for_backend(json.loads(meta_path.read_text(encoding="utf-8")), pred.backend)
     meta = pred.meta
+    has_scorer = bool(meta.get("scorer"))
+    research = calibration_threshold(meta)
+    reader = float(meta.get("reader_threshold", research))
     t0 = time.time()
     gold_si = {a.id: [(x.start, x.end) for x in a.spans] for a in arts}
     gold_rows = {a.id: [(x.start, x.end, x.label) for x in a.spans] for a in arts}
     rows: dict[str, list[tuple[int, int, str]]] = {}
+    reader_rows: dict[str, list[tuple[int, int, str]]] = {}
     pairs_of: dict[str, list[tuple[str, str]]] = {}
-    raw, cal, right = [], [], []
+    raw, cal, right, labels = [], [], [], []
     spans_of: dict[str, range] = {}  # each article's entries in raw / cal / right
     for a in arts:
         sc = pred.score(a.text)
         cands = pred.candidates(sc)
-        rows[a.id] = [(f.start, f.end, f.label) for f in pred.label(cands)]
+        found = pred.label(cands, 0.0, sc)  # every entry with its score: the cuts are made below
+        rows[a.id] = [(f.start, f.end, f.label) for f in found if f.score >= research]
+        reader_rows[a.id] = [(f.start, f.end, f.label) for f in found if f.score >= reader]
 
         def ranked(s: int, e: int, sc: Any = sc) -> list[str]:
             probs = pred.classify(sc, s, e)
             return [NAMES[k] for k in np.argsort(-probs)] if probs is not None else [NAMES[0]]
 
         pairs_of[a.id] = metrics.assign_gold_labels(gold_rows[a.id], ranked)
-        spans_of[a.id] = range(len(raw), len(raw) + len(cands))
-        for s, e, conf, probs in cands:
-            r, ok = calibration.top_technique_entry(s, e, conf, probs, a.spans)
-            raw.append(r)
-            cal.append(calibration.apply(meta.get("calibration"), r))
-            right.append(ok)
+        if has_scorer:  # what the score claims: every entry (candidate span, one of its top techniques)
+            entries = [(f.start, f.end, f.label, f.score, None) for f in found]
+        else:  # before the scorer: the top technique of each candidate, raw and mapped
+            entries = []
+            for s, e, conf, probs in cands:
+                k = int(np.argmax(probs))
+                r = conf * float(probs[k])
+                entries.append((s, e, NAMES[k], calibration.apply(meta.get("calibration"), r), r))
+        spans_of[a.id] = range(len(raw), len(raw) + len(entries))
+        for s, e, label, score, r in entries:
+            raw.append(score if r is None else r)
+            cal.append(score)
+            right.append(any(g.label == label and g.start < e and s < g.end for g in a.spans))
+            labels.append(label)
     seconds = time.time() - t0
     pairs = [p for a in arts for p in pairs_of[a.id]]
     si = metrics.si_scores({k: [(s, e) for s, e, _ in v] for k, v in rows.items()}, gold_si)
     full = metrics.full_scores(rows, gold_rows, NAMES)
     tc = metrics.tc_scores(pairs, NAMES)
+    reader_si = metrics.si_scores({k: [(s, e) for s, e, _ in v] for k, v in reader_rows.items()}, gold_si)
+    reader_full = metrics.full_scores(reader_rows, gold_rows, NAMES)
+    cal_np, right_np, labels_np = np.asarray(cal), np.asarray(right, bool), np.asarray(labels)
+    shown = cal_np >= reader
     baseline = {}
     for a in arts:
         spans, pos = [], 0
@@ -100,37 +120,78 @@ def quality(split: str, limit: int, rounds: int = 400) -> dict[str, Any]:
     emitted = {k: [(s, e) for s, e, _ in v] for k, v in rows.items()}
     si_recall = {name: metrics.si_scores(emitted, {a.id: [(x.start, x.end) for x in a.spans if x.label == name]
                                                    for a in arts})["recall"] for name in NAMES}
-    # How far the F1s and ECEs would move on another sample of as many articles: the yardstick for any difference
+    # Precision at each score band: the reliability diagram.
+    edges = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 1.0001]
+    bands = []
+    for lo, hi in zip(edges, edges[1:]):
+        m = (cal_np >= lo) & (cal_np < hi)
+        bands.append({"band": f"{lo:.1f}-{min(hi, 1.0):.1f}", "entries": int(m.sum()),
+                      "mean_score": float(cal_np[m].mean()) if m.any() else None,
+                      "precision": float(right_np[m].mean()) if m.any() else None})
+
+    # How far the figures would move on another sample of as many articles: the yardstick for any difference
     # between two rows of BENCHMARKS.md.
     def resampled(ids: Sequence[str]) -> tuple[float, ...]:
         keys = [f"{j}:{i}" for j, i in enumerate(ids)]
         r = {k: rows[i] for k, i in zip(keys, ids)}
+        rr = {k: reader_rows[i] for k, i in zip(keys, ids)}
         g = {k: gold_rows[i] for k, i in zip(keys, ids)}
-        return (metrics.si_scores({k: [(s, e) for s, e, _ in v] for k, v in r.items()},
-                                  {k: [(s, e) for s, e, _ in v] for k, v in g.items()})["f1"],
+        gs = {k: [(s, e) for s, e, _ in v] for k, v in g.items()}
+        idx = [j for i in ids for j in spans_of[i]]
+        ok = right_np[idx]
+        sel = cal_np[idx] >= reader
+        reader_si_k = metrics.si_scores({k: [(s, e) for s, e, _ in v] for k, v in rr.items()}, gs)
+        return (metrics.si_scores({k: [(s, e) for s, e, _ in v] for k, v in r.items()}, gs)["f1"],
                 metrics.tc_scores([p for i in ids for p in pairs_of[i]], NAMES)["all"]["f1"],
                 metrics.full_scores(r, g, NAMES)["all"]["f1"],
-                *ece_pair(ids))
-
-    def ece_pair(ids: Sequence[str]) -> tuple[float, float, float]:
-        """ECE of the raw and the calibrated scores, and what the map changed (paired: the same spans)."""
-        idx = [j for i in ids for j in spans_of[i]]
-        ok = [right[j] for j in idx]
-        before, after = calibration.ece([raw[j] for j in idx], ok), calibration.ece([cal[j] for j in idx], ok)
-        return before, after, after - before
+                calibration.ece([raw[j] for j in idx], ok), calibration.ece(cal_np[idx], ok),
+                scorer.average_precision(cal_np[idx], ok),
+                float(ok[sel].mean()) if sel.any() else 0.0, reader_si_k["recall"], reader_si_k["precision"])
 
     se = metrics.article_bootstrap([a.id for a in arts], resampled, rounds)
+    names = ("si", "tc", "full", "ece_raw", "ece", "average_precision", "reader_precision", "reader_si_recall",
+             "reader_si_precision")
     return {
         "split": split, "articles": len(arts), "seconds": round(seconds, 1), "backend": pred.backend,
-        "standard_error": (dict(zip(("si", "tc", "full", "ece_raw", "ece_calibrated", "ece_change"), se), rounds=rounds)
-                           if se else None),
-        "threshold": calibration_threshold(meta), "piece_threshold": meta["piece_threshold"],
+        "standard_error": dict(zip(names, se), rounds=rounds) if se else None,
+        "threshold": research, "reader_threshold": reader, "scorer": has_scorer,
+        "piece_threshold": meta["piece_threshold"],
         "piece_threshold_low": meta.get("piece_threshold_low", meta["piece_threshold"]),
         "si": si, "baseline_si": base_si, "tc": tc, "full": full, "si_recall_by_technique": si_recall,
-        "ece": {"raw": calibration.ece(raw, right), "calibrated": calibration.ece(cal, right), "n": len(raw),
-                "kind": (meta.get("calibration") or {}).get("kind")},
-        "held_out": meta.get("held_out"),
+        "reader": {"entries": int(shown.sum()), "precision": float(right_np[shown].mean()) if shown.any() else 0.0,
+                   "si": reader_si, "full": reader_full,
+                   "by_technique": {name: {"entries": int((shown & (labels_np == name)).sum()),
+                                           "right": int((shown & (labels_np == name) & right_np).sum())}
+                                    for name in NAMES}},
+        "entries": {"n": len(cal), "right_rate": float(right_np.mean()) if len(cal) else 0.0,
+                    "average_precision": scorer.average_precision(cal_np, right_np),
+                    "ece": calibration.ece(cal_np, right_np), "ece_raw": calibration.ece(raw, right),
+                    "bands": bands},
+        "held_out": meta.get("scorer_held_out") or meta.get("held_out"),
     }
+
+
+def write_reliability(q: dict[str, Any]) -> None:
+    """Each technique's dev figures and flag into the shipped ``meta.json`` (``techniques``), which
+    ``slant.persuasion.technique_reliability`` serves to the views."""
+    from slant.persuasion import UNRELIABLE_BELOW
+    from slant.persuasion.weights import META_FILE, MODEL_DIR
+    from slant.techniques import NAMES
+
+    path = MODEL_DIR / META_FILE
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    table = {}
+    for name in NAMES:
+        f1 = q["full"][name]["f1"]
+        shown = q["reader"]["by_technique"][name]
+        table[name] = {"dev_f1": round(f1, 4), "dev_tc_f1": round(q["tc"][name]["f1"], 4),
+                       "dev_gold_rows": q["tc"][name]["n_gold"], "dev_reader_entries": shown["entries"],
+                       "dev_reader_precision": round(shown["right"] / shown["entries"], 4) if shown["entries"] else None,
+                       "unreliable": f1 < UNRELIABLE_BELOW}
+    meta["techniques"] = table
+    meta["techniques_measured"] = (f"PTC dev ({q['articles']} articles), bench/persuasion.py, research setting "
+                                   f"(threshold {q['threshold']}); unreliable: full-task F1 below {UNRELIABLE_BELOW}")
+    path.write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
 
 
 def calibration_threshold(meta: dict[str, Any]) -> float:
@@ -293,7 +354,7 @@ def report(q: dict[str, Any] | None, speed: list[dict[str, Any]], cold: dict[str
     lines = []
     if q:
         lines += [f"Quality on PTC {q['split']} ({q['articles']} articles; backend {q['backend']}; output threshold "
-                  f"{q['threshold']}, "
+                  f"{q['threshold']} (reader's default {q['reader_threshold']}), "
                   f"piece thresholds {q['piece_threshold']}/{q['piece_threshold_low']})", "",
                   "| measure | precision | recall | F1 |", "|---|---|---|---|",
                   f"| SI (span identification) | {fmt(q['si']['precision'])} | {fmt(q['si']['recall'])} | **{fmt(q['si']['f1'])}** |",
@@ -302,22 +363,36 @@ def report(q: dict[str, Any] | None, speed: list[dict[str, Any]], cold: dict[str
                   f"| full task (spans with techniques) | {fmt(q['full']['all']['precision'])} | {fmt(q['full']['all']['recall'])} | {fmt(q['full']['all']['f1'])} |",
                   "", "SI R by technique: the share of that technique's gold spans the emitted spans cover, labels "
                   "ignored.", "",
-                  "| technique | gold rows | SI R | TC P | TC R | TC F1 | full P | full R | full F1 |",
-                  "|---|---|---|---|---|---|---|---|---|"]
+                  "| technique | gold rows | SI R | TC P | TC R | TC F1 | full P | full R | full F1 | reader: right / shown |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
         for name in NAMES:
             t, f = q["tc"][name], q["full"][name]
+            rt = q["reader"]["by_technique"][name]
             lines.append(f"| {name} | {t['n_gold']} | {fmt(q['si_recall_by_technique'][name])} | {fmt(t['precision'])} | "
-                         f"{fmt(t['recall'])} | {fmt(t['f1'])} | {fmt(f['precision'])} | {fmt(f['recall'])} | {fmt(f['f1'])} |")
+                         f"{fmt(t['recall'])} | {fmt(t['f1'])} | {fmt(f['precision'])} | {fmt(f['recall'])} | {fmt(f['f1'])} | "
+                         f"{rt['right']} / {rt['entries']} |")
         if q.get("standard_error"):
             se = q["standard_error"]
             lines += ["", f"Standard errors, articles drawn again with replacement ({se['rounds']} rounds): SI F1 "
-                      f"{se['si']:.3f}, TC {se['tc']:.3f}, full {se['full']:.3f}; ECE raw {se['ece_raw']:.3f}, calibrated "
-                      f"{se['ece_calibrated']:.3f}, the map's change of ECE (paired) {se['ece_change']:.3f}."]
-        e = q["ece"]
-        lines += ["", f"Calibration ({e['kind']}), top technique of every candidate span on {q['split']} (n={e['n']}): "
-                  f"ECE raw {e['raw']:.4f} -> calibrated {e['calibrated']:.4f}."]
+                      f"{se['si']:.3f}, TC {se['tc']:.3f}, full {se['full']:.3f}; ECE {se['ece']:.3f} (raw "
+                      f"{se['ece_raw']:.3f}); AP {se['average_precision']:.3f}; reader's default: precision "
+                      f"{se['reader_precision']:.3f}, SI recall {se['reader_si_recall']:.3f}, SI precision "
+                      f"{se['reader_si_precision']:.3f}."]
+        r, e = q["reader"], q["entries"]
+        lines += ["", f"Reader's default (score >= {q['reader_threshold']}): {r['entries']} entries, precision "
+                  f"(share right) {r['precision']:.3f}; SI P {r['si']['precision']:.3f} R {r['si']['recall']:.3f} "
+                  f"F1 {r['si']['f1']:.3f}; full F1 {r['full']['all']['f1']:.3f}.",
+                  "", f"Scores of every candidate entry on {q['split']} (n={e['n']}, right {e['right_rate']:.3f}; "
+                  f"{'second-stage scorer' if q['scorer'] else 'top technique, calibration map'}): average precision "
+                  f"{e['average_precision']:.4f}, ECE {e['ece']:.4f} (before the map or scorer's raw input: "
+                  f"{e['ece_raw']:.4f}).", "", "| score band | entries | mean score | precision |", "|---|---|---|---|"]
+        for b in e["bands"]:
+            if b["entries"]:
+                lines.append(f"| {b['band']} | {b['entries']} | {b['mean_score']:.3f} | {b['precision']:.3f} |")
+            else:
+                lines.append(f"| {b['band']} | 0 | | |")
         if q.get("held_out"):
-            lines.append(f"Held-out train (used to choose thresholds and fit calibration): {json.dumps(q['held_out'])}")
+            lines.append(f"Held-out train (used to choose thresholds and fit the scorer): {json.dumps(q['held_out'])}")
     if speed:
         lines += ["", f"Speed on {WORDS}-word articles (cut from PTC dev); workers > 1: that many one-thread processes "
                   "at once (peak RSS summed over them):", "",
@@ -345,6 +420,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--speed-n", type=int, default=10, help="600-word articles per speed run")
     ap.add_argument("--systems", default="ours,prta,pipeline")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--write-reliability", action="store_true",
+                    help="write each technique's dev figures and its 'unreliable' flag into the shipped meta.json "
+                         "(only with the shipped choices on all of dev)")
+    ap.add_argument("--meta", type=Path, default=None,
+                    help="quality with this meta.json's thresholds and scorer instead of the shipped one's (same network)")
     ap.add_argument("--bootstrap", type=int, default=400,
                     help="rounds of resampling articles for the standard errors (default 400; 0: skip)")
     ap.add_argument("--workers", type=int, default=2,
@@ -355,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.speed_worker:
         print(json.dumps(speed_worker(args.speed_worker, args.speed_n, args.barrier, args.workers)))
         return 0
-    q = None if args.no_quality else quality(args.split, args.limit, args.bootstrap)
+    q = None if args.no_quality else quality(args.split, args.limit, args.bootstrap, args.meta)
     speed, cold = [], None
     if not args.no_speed:
         for system in args.systems.split(","):
@@ -363,6 +443,10 @@ def main(argv: list[str] | None = None) -> int:
             if args.workers > 1:
                 speed.append(run_speed(system, args.speed_n, args.workers))
         cold = cold_start()
+    if args.write_reliability:
+        if q is None or args.meta is not None or args.limit or args.split != "dev":
+            raise SystemExit("--write-reliability needs the quality run of the shipped choices on all of dev")
+        write_reliability(q)
     text = report(q, speed, cold)
     print(text)
     if args.json:

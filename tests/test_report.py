@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html.parser
 import random
@@ -13,6 +14,16 @@ from rich.console import Console
 from slant import Article, Doc, Span
 from slant.report import lanes, render_page, render_terminal, segments
 from slant.techniques import TECHNIQUES, display_name
+from slant.view import palette, reliability
+
+
+@pytest.fixture(autouse=True)
+def _model_figures(monkeypatch):  # type: ignore[no-untyped-def]
+    """No reader threshold and no reliability figures unless a test sets them: the shipped model's may change."""
+    figures = {"threshold": None, "reliability": {}}
+    monkeypatch.setattr(reliability, "reader_threshold", lambda: figures["threshold"])
+    monkeypatch.setattr(reliability, "technique_reliability", lambda: figures["reliability"])
+    return figures
 
 TEXT = (
     "Seoul's leaders betray the nation\n"
@@ -119,8 +130,8 @@ def make_doc(source: str | None = "fixture.txt") -> Doc:
     return doc
 
 
-def terminal_text(doc: Doc | dict, **kwargs: object) -> str:
-    console = Console(record=True, width=100)
+def terminal_text(doc: Doc | dict, width: int = 100, **kwargs: object) -> str:
+    console = Console(record=True, width=width)
     render_terminal(doc, console, **kwargs)
     return console.export_text()
 
@@ -315,23 +326,29 @@ def test_it_shows_technique_definition_and_score_in_the_tooltip() -> None:
     page = render_page([make_doc()])
     titles = [h["title"] or "" for h in parse(page).heads.values()]
     assert any(TECHNIQUES["Loaded_Language"] in t and "0.93" in t for t in titles)
-    # The script's tooltip draws on the same definitions.
-    assert TECHNIQUES["Slogans"] in page.split('id="slant-techniques">')[1]
+    # The script's tooltip draws on the same titles, one per span.
+    assert any(TECHNIQUES["Slogans"] in t and "0.55" in t for t in titles)
 
 
 def test_it_escapes_the_article_text() -> None:
     page = render_page([make_doc()])
     assert "<script>alert" not in page
     assert "&lt;script&gt;alert(&#x27;pwned&#x27;)&lt;/script&gt;" in page
-    assert parse(page).scripts == 2  # the page's own data and code, nothing else
+    assert parse(page).scripts == 1  # the page's own code, nothing else
+    poisoned = make_doc()
+    poisoned.article = dataclasses.replace(poisoned.article, title="<img src=x onerror=alert(1)>")
+    page = render_page([poisoned, make_doc()])
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
 
 
 def test_it_starts_the_slider_at_the_threshold() -> None:
     page = render_page([make_doc()], threshold=0.5)
     assert 'value="0.50"' in page
     heads = parse(page).heads.values()
-    hidden = {h["data-score"] for h in heads if "below" in (h["class"] or "").split()}
+    hidden = {h["data-score"] for h in heads if "cand" in (h["class"] or "").split()}
     assert hidden == {"0.3000", "0.4200"}
+    # Candidates cannot be tabbed to until they are shown.
+    assert {h["tabindex"] for h in heads if "cand" in (h["class"] or "").split()} == {"-1"}
 
 
 def test_it_orders_the_timeline_by_date() -> None:
@@ -379,3 +396,81 @@ def test_it_renders_a_real_analysis() -> None:
     assert "Joe Biden" in out and "Named mentions" in out
     page = render_page([doc])
     assert "Joe Biden" in page and "Named mentions" in page
+
+
+# -- the reading model's two tiers, reliability, stance evidence, other layers --
+
+
+def test_it_shows_the_reader_spans_solid_and_the_candidates_on_request(_model_figures) -> None:
+    _model_figures["threshold"] = 0.6
+    page = render_page([make_doc()])
+    heads = parse(page).heads.values()
+    cands = {h["data-score"] for h in heads if "cand" in (h["class"] or "").split()}
+    assert cands == {"0.3000", "0.4200", "0.5500"}  # below the model's reader threshold
+    assert 'value="0.60"' in page and "reader default 0.60" in page
+    assert 'class="show-cands"' in page and "(3 below the threshold)" in page
+    assert 'class="doc show-cands"' in render_page([make_doc()], show_candidates=True)
+    # The reader's own threshold replaces the model's.
+    heads = parse(render_page([make_doc()], threshold=0.9)).heads.values()
+    assert {h["data-score"] for h in heads if "cand" not in (h["class"] or "").split()} == {"0.9300", "0.9700"}
+    # The terminal: candidates left out, then drawn with ?-numbered markers when asked for.
+    out = terminal_text(make_doc())
+    assert "[?" not in out and display_name("Doubt") not in out and "3 more candidates scored below 0.60" in out
+    out = terminal_text(make_doc(), show_candidates=True)
+    assert "[?7 " in out and "]7" in out and display_name("Doubt") in out
+
+
+def test_it_marks_unreliable_techniques(_model_figures) -> None:
+    _model_figures["reliability"] = {"Doubt": "unreliable", "Loaded_Language": 0.41}
+    page = render_page([make_doc()])
+    assert "unreliable-note" in page and "dev F1 0.41" in page
+    assert re.search(r'<mark class="hl t-doubt d\d unrel"', page)
+    assert "marked unreliable" in next(h["title"] for h in parse(page).heads.values() if h["data-label"] == "Doubt")
+    out = terminal_text(make_doc())
+    assert "Doubt ⚠" in out and "⚠ unreliable: Doubt" in out and "dev F1 0.41" in out
+
+
+def test_it_shows_the_stance_evidence_sentences_and_links_them_to_the_text() -> None:
+    doc = make_doc()
+    sentence = at("Only a fool would believe these traitors, he added.")
+    doc.entities[0]["stance"] = {"label": "negative", "score": 0.91, "evidence": [list(sentence), [5, 2], [0, 10**6]]}
+    page = render_page([doc])
+    entities = page.split('id="a1-entities-h"')[1].split("</section>")[0]
+    assert "negative 0.91" in entities
+    link = re.search(r'<a class="goto ev" href="#a1-at(\d+)" data-start="(\d+)" data-end="(\d+)">(.*?)</a>', entities)
+    assert link and (int(link.group(2)), int(link.group(3))) == sentence and link.group(1) == link.group(2)
+    assert "Only a fool would believe these traitors" in link.group(4)
+    assert f'id="a1-at{sentence[0]}"' in page.split('id="a1-text"')[1]  # the anchor is in the text
+    yoon = entities.split('data-entity="e1"')[1].split('<li class="entity"')[0]
+    assert yoon.count('class="goto ev"') == 1  # the invalid pairs are dropped, and the model's evidence replaces the mentions'
+    out = terminal_text(doc, width=240)
+    assert "Only a fool would believe these traitors" in out and "negative 0.91" in out
+
+
+def test_it_gives_an_unknown_layer_a_generic_panel() -> None:
+    doc = make_doc()
+    frame = at("shameful surrender")
+    doc.set_layer("frames", [Span(*frame, "Capitulation", 0.66, {"frame_of": "e1"})])
+    page = render_page([doc])
+    panel = re.search(r'<section class="card generic" data-layer="frames".*?</section>', page, re.S).group(0)
+    assert "Frames" in panel and "Capitulation" in panel and "shameful surrender" in panel and "frame_of: e1" in panel
+    out = terminal_text(doc)
+    assert "Frames (1)" in out and "Capitulation" in out and f"[{frame[0]}, {frame[1]})" in out
+
+
+def test_it_never_prints_none_for_a_vague_date() -> None:
+    doc = make_doc()
+    page = render_page([doc])
+    timeline = page.split('id="a1-timeline-h"')[1].split("</section>")[0]
+    assert "None" not in timeline and "date not resolved" in timeline
+
+
+def test_it_draws_each_technique_in_the_one_palette() -> None:
+    from pathlib import Path
+
+    static = Path(palette.__file__).resolve().parents[1] / "web" / "static" / "slant" / "palette.css"
+    assert static.read_text(encoding="utf-8") == palette.palette_css(), "run: python -m slant.view.palette > " + str(static)
+    page = render_page([make_doc()])
+    assert palette.palette_css() in page  # inlined from the same file the web app serves
+    assert re.search(r'<mark class="hl t-loaded-language d\d"', page)
+    assert palette.colour("Loaded_Language") == "#d53f8c"

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from slant.article import Article
+from slant.conf import SettingError
 from slant.errors import InputError
 from slant.extract import decode_bytes, drop_furniture, extract_html, fragment_text, is_furniture
 from slant.sources import article_from_text, iter_sources, read_articles, read_one, resolve_max_bytes
@@ -528,9 +529,10 @@ def test_the_size_limit_defaults_to_20_mb_and_refuses_nonsense(monkeypatch: pyte
     monkeypatch.setenv("SLANT_MAX_BYTES", "5MB")
     assert resolve_max_bytes() == 5 * 1024 * 1024
     assert resolve_max_bytes(10) == 10
-    monkeypatch.setenv("SLANT_MAX_BYTES", "lots")
-    with pytest.raises(InputError, match="SLANT_MAX_BYTES: 'lots' is not a size"):
-        resolve_max_bytes()
+    for junk in ("lots", "inf", "-inf", "nan", "1e400", "0", "-5MB"):
+        monkeypatch.setenv("SLANT_MAX_BYTES", junk)
+        with pytest.raises(SettingError, match=f"SLANT_MAX_BYTES={junk!r} is not a size"):
+            resolve_max_bytes()
 
 
 def test_it_refuses_a_feed_with_no_items(tmp_path: Path) -> None:

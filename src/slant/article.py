@@ -32,6 +32,10 @@ class Article:
     # Where the article came from (a path, ``file.jsonl:3``, a WARC record ...),
     # for messages and reports. Not part of the analysis contract.
     source: str | None = None
+    # What a reader had to repair or may have lost while reading the source
+    # ("2 bytes not valid UTF-8 were replaced with U+FFFD", "the feed is cut
+    # short: items after the 3rd may be lost"), one line each.
+    warnings: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -55,8 +59,8 @@ class Article:
         return pos
 
     def as_dict(self) -> dict[str, Any]:
-        """The ``article`` object of ``slant.analysis/1``."""
-        return {
+        """The ``article`` object of ``slant.analysis/1`` (``warnings`` only when there are some)."""
+        data: dict[str, Any] = {
             "id": self.id,
             "title": self.title,
             "text": self.text,
@@ -66,6 +70,9 @@ class Article:
             "published": self.published.isoformat() if self.published else None,
             "language": self.language,
         }
+        if self.warnings:
+            data["warnings"] = list(self.warnings)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, source: str | None = None) -> "Article":
@@ -83,6 +90,7 @@ class Article:
             published=published,
             language=data.get("language"),
             source=source,
+            warnings=tuple(str(w) for w in data.get("warnings") or ()),
         )
 
     def replace(self, **changes: Any) -> "Article":

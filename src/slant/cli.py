@@ -5,8 +5,10 @@ Commands only parse arguments and call importable functions (``slant.batch``,
 libraries (torch, Ray, Django) are imported inside the commands that need
 them, so ``slant --help`` and ``slant analyze one.txt`` start quickly.
 
-Exit codes: 0 all went well; 1 some inputs failed (each named on stderr, and
-listed again at the end); 2 the command line or settings are wrong.
+Exit codes: 0 all went well; 1 some inputs were bad (each named on stderr,
+and listed again at the end); 2 the command line or settings are wrong; 3 an
+internal error (a bug in slant: on some inputs, or one that stopped the
+command), named the same way.
 """
 
 from __future__ import annotations
@@ -45,7 +47,12 @@ def _err() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def _fail(message: str, code: int = 2) -> "typer.Exit":
+EXIT_BAD_INPUT = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> "typer.Exit":
     _err().print(f"[bold red]error:[/] {escape(message)}", markup=True)
     return typer.Exit(code)
 
@@ -68,7 +75,8 @@ def _db_url(db: Optional[str]) -> str:
 
 def _items(paths: list[str]) -> Iterator[Any]:
     """Articles and InputErrors from the paths, in order; ``-`` reads stdin."""
-    from .sources import article_from_text, iter_sources
+    from .batch import items_from
+    from .sources import article_from_text
 
     for path in paths:
         if path == "-":
@@ -77,7 +85,21 @@ def _items(paths: list[str]) -> Iterator[Any]:
             except InputError as exc:
                 yield exc
         else:
-            yield from iter_sources(path)
+            yield from items_from(path)
+
+
+def _check_read_settings() -> None:
+    """A bad SLANT_MAX_BYTES or SLANT_MAX_CHARS stops the command before any input is read."""
+    from .read import resolve_max_bytes, resolve_max_chars
+
+    resolve_max_bytes()
+    resolve_max_chars()
+
+
+def _print_warnings(source: str, doc: Any, console: Console | None = None) -> None:
+    """What the reader had to repair or may have lost in this article, one line each."""
+    for warning in getattr(doc.article, "warnings", ()) if doc is not None else ():
+        (console or _err()).print(f"[yellow]warning:[/] {escape(source)}: {escape(warning)}", markup=True)
 
 
 def _print_failures(failures: list[Any], total: int) -> None:
@@ -86,7 +108,15 @@ def _print_failures(failures: list[Any], total: int) -> None:
     err = _err()
     err.print(f"[bold red]{len(failures)} of {total} input(s) failed:[/]", markup=True)
     for failure in failures:
-        err.print(f"  {failure}", markup=False)
+        err.print(f"  {failure}{' (internal error)' if getattr(failure, 'internal', False) else ''}", markup=False)
+
+
+def _failures_exit(failures: list[Any]) -> None:
+    """Exit 3 if any failure is a bug in slant, 1 if some inputs were bad, else go on."""
+    if any(getattr(f, "internal", False) for f in failures):
+        raise typer.Exit(EXIT_INTERNAL)
+    if failures:
+        raise typer.Exit(EXIT_BAD_INPUT)
 
 
 # ---------------------------------------------------------------------------
@@ -101,13 +131,21 @@ def analyze(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print no terminal report (with --html: only write the page)."),
     stages: Optional[str] = typer.Option(None, "--stages", help="Stages to run, comma-separated (default: all)."),
     threshold: Optional[float] = typer.Option(
-        None, "--threshold", min=0.0, max=1.0, help="Hide persuasion spans scored below this (0-1)."
+        None, "--threshold", min=0.0, max=1.0,
+        help="Show persuasion spans scored at least this (0-1; default: the model's reader threshold); lower ones are candidates.",
+    ),
+    all_candidates: bool = typer.Option(
+        False, "--all-candidates", help="Also show the candidates below the threshold, in a lighter tint with their scores."
     ),
 ) -> None:
     """Analyse articles and print a report (or JSON, or an HTML page)."""
     from . import batch
 
     names = _stage_list(stages)
+    try:
+        _check_read_settings()
+    except SlantError as exc:
+        raise _fail(str(exc)) from None
     console = Console(highlight=False)
     docs = []
     failures = []
@@ -120,10 +158,11 @@ def analyze(
                 _err().print(f"[red]error:[/] {escape(str(outcome.failure))}", markup=True)
                 continue
             doc = outcome.doc
+            _print_warnings(outcome.source, doc)
             if json_out:
                 typer.echo(_thresholded(doc, threshold).to_json())
             elif not quiet:
-                _render_terminal(doc, console, threshold)
+                _render_terminal(doc, console, threshold, all_candidates)
             if html is not None:
                 docs.append(doc)
     except SlantError as exc:  # stages that do not fit together, a model that cannot load
@@ -132,11 +171,10 @@ def analyze(
     if html is not None:
         from .report.html import render_page
 
-        html.write_text(render_page(docs, threshold=threshold), encoding="utf-8")
+        html.write_text(render_page(docs, threshold=threshold, show_candidates=all_candidates), encoding="utf-8")
         _err().print(f"wrote {html} ({len(docs)} article(s))", markup=False)
     _print_failures(failures, total)
-    if failures:
-        raise typer.Exit(1)
+    _failures_exit(failures)
 
 
 def _thresholded(doc: Any, threshold: Optional[float]) -> Any:
@@ -147,10 +185,10 @@ def _thresholded(doc: Any, threshold: Optional[float]) -> Any:
     return doc
 
 
-def _render_terminal(doc: Any, console: Console, threshold: Optional[float]) -> None:
+def _render_terminal(doc: Any, console: Console, threshold: Optional[float], all_candidates: bool = False) -> None:
     from .report.terminal import render
 
-    render(doc, console, threshold=threshold)
+    render(doc, console, threshold=threshold, show_candidates=all_candidates)
 
 
 # ---------------------------------------------------------------------------
@@ -183,6 +221,10 @@ def ingest(
     from . import batch
 
     names = _stage_list(stages)
+    try:
+        _check_read_settings()
+    except SlantError as exc:
+        raise _fail(str(exc)) from None
     err = _err()
     progress = Progress(
         SpinnerColumn(),
@@ -198,6 +240,7 @@ def ingest(
     def report(outcome: batch.Outcome, summary: batch.IngestSummary) -> None:
         if outcome.failure is not None:
             progress.console.print(f"[red]error:[/] {escape(str(outcome.failure))}", markup=True)
+        _print_warnings(outcome.source, outcome.doc, progress.console)
         progress.update(
             task,
             advance=1,
@@ -220,8 +263,7 @@ def ingest(
         f"pipeline {summary.pipeline}"
     )
     _print_failures(summary.failures, summary.seen)
-    if summary.failures:
-        raise typer.Exit(1)
+    _failures_exit(summary.failures)
 
 
 @app.command()
@@ -230,17 +272,24 @@ def export(
     db: Optional[str] = typer.Option(None, "--db", help="Database URL (default: SQLite in SLANT_DATA_DIR)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write here instead of stdout."),
     pipeline: Optional[str] = typer.Option(None, "--pipeline", help="Only analyses by this pipeline id (default: latest)."),
+    collection: Optional[int] = typer.Option(
+        None, "--collection", help="Only this web collection's articles (its id), with its editors' corrections applied."),
 ) -> None:
-    """Export stored analyses."""
+    """Export stored analyses (of one collection, corrected, with --collection)."""
     from . import store
     from .store import export as exporting
 
     using = store.setup(_db_url(db))
+    items = None
+    if collection is not None:
+        from .web.reader.exports import collection_items
+
+        items = collection_items(collection, using=using, pipeline=pipeline)
     if out is None:
-        n = exporting.write(fmt.value, sys.stdout, using=using, pipeline=pipeline)
+        n = exporting.write(fmt.value, sys.stdout, using=using, pipeline=pipeline, items=items)
     else:
         with open(out, "w", encoding="utf-8", newline="") as fh:
-            n = exporting.write(fmt.value, fh, using=using, pipeline=pipeline)
+            n = exporting.write(fmt.value, fh, using=using, pipeline=pipeline, items=items)
         _err().print(f"wrote {out} ({n} {'rows' if fmt is not Format.jsonl else 'analyses'})", markup=False)
 
 
@@ -316,17 +365,50 @@ def token_create(
 
 
 @app.command()
+def secret(
+    force: bool = typer.Option(False, "--force", help="Replace an existing key (logs everyone out)."),
+) -> None:
+    """Write a strong secret key into the data folder (mode 600); the web app uses it from then on."""
+    from .web.cli import write_secret_key
+
+    try:
+        path = write_secret_key(force=force)
+    except SlantError as exc:
+        raise _fail(str(exc), 1) from None
+    typer.echo(f"secret key written to {path}")
+
+
+@app.command()
+def invite(
+    days: Optional[int] = typer.Option(None, "--days", min=1, help="Days until it expires (default SLANT_INVITE_DAYS)."),
+    by: Optional[str] = typer.Option(None, "--by", help="The staff user it is recorded as from."),
+    db: Optional[str] = typer.Option(None, "--db", help="Database URL."),
+) -> None:
+    """Create a single-use invitation to register and print its code (shown only once)."""
+    _use_db(db)
+    from .web.cli import invite_create
+
+    try:
+        code, expires = invite_create(days=days, by=by)
+    except SlantError as exc:
+        raise _fail(str(exc), 1) from None
+    typer.echo(f"invitation valid until {expires:%Y-%m-%d %H:%M} UTC; register at /accounts/register/?invite={code}")
+    typer.echo(code)
+
+
+@app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port"),
     workers: int = typer.Option(1, "--workers", min=0, help="Background analysis worker processes."),
+    threads: int = typer.Option(8, "--threads", min=1, help="Web server threads (requests served at once)."),
     db: Optional[str] = typer.Option(None, "--db", help="Database URL."),
 ) -> None:
     """Run the web app with its analysis workers."""
     _use_db(db)
     from .web.cli import serve as run_server
 
-    run_server(host=host, port=port, workers=workers)
+    run_server(host=host, port=port, workers=workers, threads=threads)
 
 
 def _use_db(db: Optional[str]) -> None:
@@ -361,7 +443,13 @@ def main() -> None:
         app()
     except SlantError as exc:  # a setting or model problem found late: one line, no traceback
         _err().print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
-        sys.exit(2)
+        sys.exit(EXIT_USAGE)
+    except Exception as exc:  # noqa: BLE001  (a bug: its own exit code, the traceback for the report)
+        import traceback
+
+        traceback.print_exc()
+        _err().print(f"[bold red]internal error:[/] {escape(type(exc).__name__)}: {escape(str(exc))}", markup=True)
+        sys.exit(EXIT_INTERNAL)
 
 
 if __name__ == "__main__":

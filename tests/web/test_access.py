@@ -24,6 +24,7 @@ LOGIN = {"owner": 200, "editor": 200, "viewer": 200, "outsider": 200, "anon": 30
 EDIT_PAGE = {"owner": 200, "editor": 200, "viewer": 403, "outsider": 404, "anon": 404}
 EDIT_POST = {"owner": 302, "editor": 302, "viewer": 403, "outsider": 404, "anon": 404}
 OWNER_POST = {"owner": 302, "editor": 403, "viewer": 403, "outsider": 404, "anon": 404}
+OWNER_PAGE = {"owner": 200, "editor": 403, "viewer": 403, "outsider": 404, "anon": 404}
 
 # url name -> list of (method, kwargs builder, data builder, expected status by role)
 Ctx = dict[str, Any]
@@ -38,12 +39,31 @@ def _a(ctx: Ctx) -> dict[str, Any]:
     return {"cid": ctx["cid"], "aid": ctx["aid"]}
 
 
+def _j(ctx: Ctx) -> dict[str, Any]:
+    return {"cid": ctx["cid"], "jid": ctx["jid"]}
+
+
+def _corr(ctx: Ctx) -> dict[str, Any]:
+    return {"cid": ctx["cid"], "aid": ctx["aid"], "corr": ctx["corr"]}
+
+
 def _none(ctx: Ctx) -> dict[str, Any]:
     return {}
 
 
 def _no_data(ctx: Ctx) -> None:
     return None
+
+
+def _f(ctx: Ctx) -> dict[str, Any]:
+    """The collection and a feed it follows (created on first use)."""
+    from django.utils import timezone
+
+    from slant.web.feeds.models import Feed
+
+    feed, _ = Feed.objects.get_or_create(collection_id=ctx["cid"], url="https://news.example/feed.xml",
+                                         defaults={"interval_s": 3600, "next_poll_at": timezone.now()})
+    return {"cid": ctx["cid"], "fid": feed.pk}
 
 
 MATRIX: dict[str, list[Case]] = {
@@ -57,12 +77,27 @@ MATRIX: dict[str, list[Case]] = {
         ("post", _c, lambda ctx: {"username": "outsider", "role": "viewer"}, OWNER_POST),
     ],
     "members_json": [("get", _c, _no_data, TWIN)],
+    "collection_rename": [("get", _c, _no_data, OWNER_PAGE), ("post", _c, lambda ctx: {"name": "Renamed"}, OWNER_POST)],
+    "collection_delete": [("get", _c, _no_data, OWNER_PAGE), ("post", _c, _no_data, OWNER_POST)],
+    "article_rename": [("get", _a, _no_data, EDIT_PAGE), ("post", _a, lambda ctx: {"title": "Renamed"}, EDIT_POST)],
+    "article_delete": [("get", _a, _no_data, EDIT_PAGE), ("post", _a, _no_data, EDIT_POST)],
+    "correction_delete": [("get", _corr, _no_data, EDIT_PAGE), ("post", _corr, _no_data, EDIT_POST)],
+    "export_collection": [("get", lambda ctx: {**_c(ctx), "fmt": "jsonl"}, _no_data, PAGE),
+                          ("get", lambda ctx: {**_c(ctx), "fmt": "csv"}, _no_data, PAGE)],
     "add_article": [
         ("get", _c, _no_data, EDIT_PAGE),
         ("post", _c, lambda ctx: {"text": f"A pasted piece by {ctx['role']}\n\nIts body text."}, EDIT_POST),
     ],
     "jobs": [("get", _c, _no_data, PAGE)],
+    "feeds": [
+        ("get", _c, _no_data, PAGE),
+        ("post", _c, lambda ctx: {"url": f"https://news.example/{ctx['role']}.xml"}, EDIT_POST),
+    ],
+    "feeds_json": [("get", _c, _no_data, TWIN)],
+    "feed_poll_now": [("post", _f, _no_data, EDIT_POST)],
+    "feed_unfollow": [("post", _f, _no_data, EDIT_POST)],
     "jobs_json": [("get", _c, _no_data, TWIN)],
+    "job_retry": [("post", _j, _no_data, EDIT_POST)],
     "export_ptc": [("get", _c, _no_data, PAGE)],
     "export_label_studio": [("get", _c, _no_data, PAGE)],
     "article": [("get", _a, _no_data, PAGE)],
@@ -71,6 +106,8 @@ MATRIX: dict[str, list[Case]] = {
     "search": [("get", _none, _no_data, LOGIN)],
     "search_json": [("get", _none, _no_data, {**LOGIN, "anon": 401})],
     "tokens": [("get", _none, _no_data, LOGIN), ("post", _none, lambda ctx: {}, LOGIN)],
+    # Staff only (none of these roles is staff): Django's staff check sends them to log in.
+    "invitations": [("get", _none, _no_data, {r: 302 for r in ROLES}), ("post", _none, lambda ctx: {}, {r: 302 for r in ROLES})],
     "password_change": [("get", _none, _no_data, LOGIN)],
     "password_change_done": [("get", _none, _no_data, LOGIN)],
     "api_collections": [
@@ -115,7 +152,7 @@ def test_it_has_an_access_test_for_every_url() -> None:
 
 
 # Pages that show data (not forms or downloads) and must each have a JSON twin named "<page>_json".
-PAGES_WITH_DATA = {"collection_list", "collection", "members", "jobs", "article", "search"}
+PAGES_WITH_DATA = {"collection_list", "collection", "members", "jobs", "feeds", "article", "search"}
 
 
 def test_it_gives_every_page_of_data_a_json_twin(team: dict, article_entry: Any) -> None:
@@ -140,8 +177,14 @@ def _request(client: Any, method: str, url: str, data: Any) -> Any:
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name", sorted(MATRIX))
 def test_it_enforces_the_access_matrix(name: str, role: str, team: dict, article_entry: Any) -> None:
+    from slant.web.jobs.models import Job
+    from slant.web.reader.models import Correction
+
     user = team["users"].get(role)
-    ctx = {"cid": team["collection"].pk, "aid": article_entry.article_id, "role": role}
+    added = Correction.objects.create(entry=article_entry, author=team["users"]["owner"], action="add", start=0, end=7,
+                                      label="Doubt")
+    ctx = {"cid": team["collection"].pk, "aid": article_entry.article_id, "role": role,
+           "jid": Job.objects.get(article_id=article_entry.article_id).pk, "corr": added.pk}
     for method, kwargs, data, expected in MATRIX[name]:
         client = client_for(user)
         response = _request(client, method, reverse(name, kwargs=kwargs(ctx)), data(ctx))
@@ -189,7 +232,8 @@ def test_it_serves_public_pages(db: Any) -> None:
     for url in ["/accounts/login/", "/accounts/register/", "/accounts/password/reset/", "/accounts/password/reset/sent/",
                 "/accounts/password/reset/done/", "/api/openapi.json", "/static/slant/slant.css"]:
         assert client.get(url).status_code == 200, url
-    assert client.get("/").status_code == 302
+    home = client.get("/")
+    assert home.status_code == 200 and b"Read the news critically" in home.content and b"/accounts/register/" in home.content
     assert client.get("/accounts/password/reset/MQ/bad-token/").status_code == 200  # says the link is invalid
     assert client.post("/accounts/logout/").status_code == 302
     assert client.get("/static/../settings.py").status_code in (400, 404)  # never the file

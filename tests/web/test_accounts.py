@@ -131,3 +131,88 @@ def test_it_adds_a_user_and_prints_a_token_through_the_cli(tmp_path) -> None:
     refused = subprocess.run([*cli, "user", "add", "fay", "--password-stdin"], input=PASSWORD + "\n", text=True,
                              env=env, capture_output=True, timeout=120)
     assert refused.returncode != 0 and "exists already" in refused.stderr + refused.stdout
+
+
+# --- registration: open, invite-only, closed; throttled per address ---------------------
+
+def _register(client: Client, name: str, **extra: str):  # type: ignore[no-untyped-def]
+    return client.post("/accounts/register/", {"username": name, "password1": PASSWORD, "password2": PASSWORD, **extra},
+                       REMOTE_ADDR=extra.pop("address", "127.0.0.1"))
+
+
+def test_it_closes_registration(db, settings) -> None:
+    settings.SLANT_REGISTRATION = "closed"
+    page = Client().get("/accounts/register/")
+    assert page.status_code == 403 and "Registration is closed" in page.content.decode()
+    assert _register(Client(), "gil").status_code == 403
+    assert not get_user_model().objects.filter(username="gil").exists()
+
+
+def test_it_registers_only_with_a_valid_unused_invitation(team, settings) -> None:
+    from slant.web.accounts.models import Invitation
+
+    settings.SLANT_REGISTRATION = "invite"
+    assert _register(Client(), "hal").status_code == 400  # no invitation
+    assert _register(Client(), "hal", invitation="inv_0000_nonsense").status_code == 400
+    code, _ = Invitation.issue(team["users"]["owner"], days=7)
+    page = Client().get(f"/accounts/register/?invite={code}")
+    assert page.status_code == 200 and code in page.content.decode()  # the link fills the form in
+    assert _register(Client(), "hal", invitation=code).status_code == 302
+    # Single use: the same code does not make a second account.
+    again = _register(Client(), "ida", invitation=code)
+    assert again.status_code == 400 and "unknown, used already or expired" in again.content.decode()
+    row = Invitation.objects.get()
+    assert row.used_by.username == "hal" and code not in (row.digest, row.prefix)
+    # Expired invitations are refused.
+    old, row = Invitation.issue(None, days=1)
+    Invitation.objects.filter(pk=row.pk).update(expires_at=row.created_at - __import__("datetime").timedelta(seconds=1))
+    assert _register(Client(), "jo", invitation=old).status_code == 400
+    assert not get_user_model().objects.filter(username__in=["ida", "jo"]).exists()
+
+
+def test_it_lets_only_staff_make_invitations(team) -> None:
+    from .conftest import client_for
+
+    owner = team["users"]["owner"]
+    assert client_for(owner).post("/accounts/invitations/").status_code == 302  # not staff: to the login page
+    owner.is_staff = True
+    owner.save()
+    page = client_for(owner).post("/accounts/invitations/")
+    assert page.status_code == 200
+    link = re.search(r"http://testserver/accounts/register/\?invite=(inv_\w+_[\w-]+)", page.content.decode())
+    from slant.web.accounts.models import Invitation
+
+    assert link and Invitation.find(link.group(1)) is not None
+
+
+def test_it_makes_invitations_from_the_cli_function(db, settings) -> None:
+    from slant.errors import InputError
+    from slant.web.accounts.models import Invitation
+    from slant.web.cli import invite_create
+
+    code, expires = invite_create(days=2)
+    row = Invitation.find(code)
+    assert row is not None and row.created_by is None and expires == row.expires_at
+    with pytest.raises(InputError, match="no such staff user"):
+        invite_create(by="nobody")
+
+
+def test_it_limits_registrations_per_client_address(db, settings) -> None:
+    settings.SLANT_REGISTRATIONS_PER_HOUR = 2
+    assert _register(Client(), "k1", address="192.0.2.7").status_code == 302
+    assert _register(Client(), "k2", address="192.0.2.7").status_code == 302
+    third = _register(Client(), "k3", address="192.0.2.7")
+    assert third.status_code == 429 and "Too many accounts" in third.content.decode()
+    assert _register(Client(), "k4", address="192.0.2.8").status_code == 302  # another address is not held back
+    assert sorted(get_user_model().objects.values_list("username", flat=True)) == ["k1", "k2", "k4"]
+
+
+def test_it_shows_a_styled_lockout_page_saying_how_long(team, settings) -> None:
+    client = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        response = client.post("/accounts/login/", {"username": "editor", "password": "wrong"})
+    assert response.status_code == 429
+    page = response.content.decode()
+    minutes = round(settings.AXES_COOLOFF_TIME * 60)
+    assert f"locked for {minutes} minutes" in page
+    assert "/static/slant/slant.css" in page and "<h1>Too many failed log-ins</h1>" in page

@@ -30,6 +30,15 @@ def _upload(client, cid, name, data):  # type: ignore[no-untyped-def]
     return client.post(f"/collections/{cid}/add/", {"file": SimpleUploadedFile(name, data)}, follow=True)
 
 
+def _intake():  # type: ignore[no-untyped-def]
+    """Run the queued jobs as a worker would; the intake job of the (only) upload."""
+    from slant.web.jobs.models import Job
+    from slant.web.jobs.runner import run_pending_jobs
+
+    run_pending_jobs()
+    return Job.objects.get(kind="intake")
+
+
 def _messages(response) -> str:  # type: ignore[no-untyped-def]
     return " ".join(str(m) for m in response.context["messages"])
 
@@ -37,21 +46,33 @@ def _messages(response) -> str:  # type: ignore[no-untyped-def]
 def test_it_adds_an_uploaded_html_page(team) -> None:
     from slant.store.models import Article
 
-    response = _upload(client_for(team["users"]["editor"]), team["collection"].pk, "bridge.html", PAGE)
+    client = client_for(team["users"]["editor"])
+    response = _upload(client, team["collection"].pk, "bridge.html", PAGE)
     assert response.status_code == 200
+    assert response.redirect_chain[-1][0].endswith(f"/collections/{team['collection'].pk}/jobs/")
+    assert not Article.objects.exists()  # read by the worker, not in the request
+    assert "bridge.html" in response.content.decode() and "queued" in response.content.decode()
+    job = _intake()
     article = Article.objects.get()
+    assert job.status == "done" and job.upload.report == {"articles": [article.id], "errors": []}
     assert "forty million pounds" in article.text and "User Login" not in article.text
-    assert response.redirect_chain[-1][0].endswith(f"/articles/{article.id}/")
+    page = client.get(f"/collections/{team['collection'].pk}/jobs/").content.decode()
+    assert "1 article(s) added" in page
 
 
 def test_it_adds_every_article_of_a_json_lines_upload(team) -> None:
     from slant.web.library.models import Entry
 
     lines = "\n".join(json.dumps({"text": f"Story {i}\n\nBody of story {i}.", "outlet": "Wire"}) for i in range(3))
+    lines += "\n{not json\n" + json.dumps({"title": "no text"})
     response = _upload(client_for(team["users"]["owner"]), team["collection"].pk, "batch.jsonl", lines.encode())
     assert response.status_code == 200
+    job = _intake()
     assert Entry.objects.filter(collection=team["collection"]).count() == 3
-    assert "3 article(s) added" in _messages(response)
+    assert job.status == "done" and len(job.upload.report["articles"]) == 3
+    assert len(job.upload.report["errors"]) == 2 and all("batch.jsonl" in e for e in job.upload.report["errors"])
+    page = client_for(team["users"]["viewer"]).get(f"/collections/{team['collection'].pk}/jobs/").content.decode()
+    assert "3 article(s) added" in page and "2 item(s) could not be read" in page
 
 
 def test_it_adds_pasted_text_verbatim(team) -> None:
@@ -66,19 +87,51 @@ def test_it_adds_pasted_text_verbatim(team) -> None:
     [
         ("report.pdf", b"%PDF-1.4 binary", "unknown file type"),
         ("empty.txt", b"   \n", "the file is empty"),
-        ("broken.warc.gz", gzip.compress(b"WARC/1.0\r\nWARC-Type: response\r\n" * 50, mtime=0)[:60], "broken.warc.gz"),
-        ("binary.txt", bytes(range(256)) * 20, "binary.txt"),
-        ("nothing.html", b"<html><body><nav>Home</nav></body></html>", "nothing.html"),
     ],
-    ids=["unknown-type", "empty", "truncated-gzip", "binary", "no-article-text"],
+    ids=["unknown-type", "empty"],
 )
-def test_it_explains_a_bad_upload_without_a_server_error(team, name: str, data: bytes, message: str) -> None:
+def test_it_refuses_at_once_what_costs_nothing_to_check(team, name: str, data: bytes, message: str) -> None:
     from slant.store.models import Article
+    from slant.web.jobs.models import Job
 
     response = _upload(client_for(team["users"]["editor"]), team["collection"].pk, name, data)
     assert response.status_code == 400
     assert message in _messages(response)
+    assert not Article.objects.exists() and not Job.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("broken.warc.gz", gzip.compress(b"WARC/1.0\r\nWARC-Type: response\r\n" * 50, mtime=0)[:60]),
+        ("binary.txt", bytes(range(256)) * 20),
+        ("nothing.html", b"<html><body><nav>Home</nav></body></html>"),
+    ],
+    ids=["truncated-gzip", "binary", "no-article-text"],
+)
+def test_it_explains_an_unreadable_upload_in_its_failed_job(team, name: str, data: bytes) -> None:
+    from slant.store.models import Article
+
+    response = _upload(client_for(team["users"]["editor"]), team["collection"].pk, name, data)
+    assert response.status_code == 200
+    job = _intake()
+    assert job.status == "failed" and name in job.error
     assert not Article.objects.exists()
+    page = client_for(team["users"]["editor"]).get(f"/collections/{team['collection'].pk}/jobs/").content.decode()
+    assert name in page and "Retry" in page
+
+
+def test_it_takes_several_files_at_once(team) -> None:
+    from slant.store.models import Article
+
+    files = [SimpleUploadedFile("one.txt", b"One\n\nThe first story."), SimpleUploadedFile("two.txt", b"Two\n\nThe second story."),
+             SimpleUploadedFile("three.pdf", b"%PDF")]
+    response = client_for(team["users"]["editor"]).post(f"/collections/{team['collection'].pk}/add/", {"file": files}, follow=True)
+    assert "three.pdf: unknown file type" in _messages(response) and "one.txt, two.txt" in _messages(response)
+    from slant.web.jobs.runner import run_pending_jobs
+
+    run_pending_jobs()
+    assert sorted(Article.objects.values_list("title", flat=True)) == ["One", "Two"]
 
 
 def test_it_refuses_an_upload_over_the_size_limit(team, settings) -> None:
@@ -130,6 +183,8 @@ def test_it_adds_an_article_from_a_url(team, local_site: str) -> None:
         f"/collections/{team['collection'].pk}/add/", {"url": f"{local_site}/story.html"}, follow=True
     )
     assert response.status_code == 200
+    assert not Article.objects.exists()  # fetched by the worker, not in the request
+    assert _intake().status == "done"
     article = Article.objects.get()
     assert article.url == f"{local_site}/story.html" and "harbour bridge" in article.text
 
@@ -140,18 +195,16 @@ def test_it_adds_an_article_from_a_url(team, local_site: str) -> None:
 )
 def test_it_explains_a_url_it_will_not_take(team, local_site: str, settings, path: str, message: str) -> None:
     settings.SLANT_MAX_UPLOAD_BYTES = 2000
-    response = client_for(team["users"]["editor"]).post(
-        f"/collections/{team['collection'].pk}/add/", {"url": f"{local_site}{path}"}, follow=True
-    )
-    assert response.status_code == 400 and message in _messages(response)
+    client_for(team["users"]["editor"]).post(f"/collections/{team['collection'].pk}/add/", {"url": f"{local_site}{path}"})
+    job = _intake()
+    assert job.status == "failed" and message in job.error
 
 
 def test_it_refuses_private_addresses_unless_allowed(team, local_site: str, settings) -> None:
     settings.SLANT_FETCH_ALLOW_PRIVATE = False
-    response = client_for(team["users"]["editor"]).post(
-        f"/collections/{team['collection'].pk}/add/", {"url": f"{local_site}/story.html"}, follow=True
-    )
-    assert response.status_code == 400 and "private or local" in _messages(response)
+    client_for(team["users"]["editor"]).post(f"/collections/{team['collection'].pk}/add/", {"url": f"{local_site}/story.html"})
+    job = _intake()
+    assert job.status == "failed" and "private or local" in job.error
 
 
 def test_it_fetches_through_a_pluggable_transport() -> None:

@@ -290,3 +290,223 @@ def test_it_claims_each_job_once_across_database_connections(transactional_db) -
         t.join(timeout=120)
     assert sorted(claimed) == sorted(Job.objects.values_list("pk", flat=True))
     assert set(Job.objects.values_list("status", "attempts")) == {("done", 1)}
+
+
+# --- limits, retries and fair scheduling --------------------------------------------------------
+
+
+@pytest.fixture
+def sleepy_stage():  # type: ignore[no-untyped-def]
+    """A stage that sleeps for SLEEP seconds: a job that would hold a worker."""
+    from slant import pipeline
+
+    def _sleepy():  # type: ignore[no-untyped-def]
+        def run(doc):  # type: ignore[no-untyped-def]
+            time.sleep(float(os.environ.get("SLANT_TEST_SLEEP", "5")))
+            doc.set_layer("slept", [])
+            return doc
+
+        return run
+
+    register("test_sleepy", adds=("slept",))(_sleepy)
+    yield "test_sleepy"
+    pipeline._REGISTRY.pop("test_sleepy", None)
+    pipeline._INSTANCES.pop("test_sleepy", None)
+
+
+def test_it_fails_a_job_past_its_time_limit(team, settings, sleepy_stage) -> None:
+    from slant.store.models import Analysis
+    from slant.web.jobs.models import Job
+    from slant.web.jobs.runner import run_pending_jobs
+
+    settings.SLANT_WEB_STAGES = [sleepy_stage]
+    settings.SLANT_JOB_TIME_LIMIT_S = 0.3
+    entry = _add(team)
+    began = time.monotonic()
+    run_pending_jobs()
+    assert time.monotonic() - began < 3  # the 5 s stage was cut off
+    job = Job.objects.get()
+    assert (job.status, job.error) == ("failed", "timed out after 0.3 s") and not Analysis.objects.exists()
+    data = client_for(team["users"]["viewer"]).get(f"/api/articles/{entry.article_id}").json()
+    assert data["status"] == "failed" and data["error"] == "timed out after 0.3 s"
+
+
+def test_it_limits_a_job_run_outside_the_main_thread_too(team, settings) -> None:
+    import threading
+
+    from slant.web.jobs.runner import JobTimeout, _Deadline
+
+    outcome = []
+
+    def busy() -> None:
+        try:
+            with _Deadline(0.2):
+                end = time.monotonic() + 5
+                while time.monotonic() < end:  # pure Python work: interrupted at the next instruction
+                    pass
+            outcome.append("ran on")
+        except JobTimeout:
+            outcome.append("timed out")
+
+    thread = threading.Thread(target=busy)
+    began = time.monotonic()
+    thread.start()
+    thread.join(10)
+    assert outcome == ["timed out"] and time.monotonic() - began < 3
+
+
+def test_it_fails_an_article_over_the_length_limit_before_analysis(team, settings) -> None:
+    from slant.web.jobs.models import Job
+    from slant.web.jobs.runner import run_pending_jobs
+
+    settings.SLANT_MAX_ARTICLE_CHARS = 50
+    _add(team)
+    run_pending_jobs()
+    job = Job.objects.get()
+    assert (job.status, job.error) == ("failed", f"article too long: {len(ARTICLE_TEXT)} characters, limit 50")
+
+
+def test_it_retries_a_failed_job_from_the_jobs_page(team, settings) -> None:
+    from slant.store.models import Analysis
+    from slant.web.jobs.models import Job
+    from slant.web.jobs.runner import run_pending_jobs
+
+    settings.SLANT_MAX_ARTICLE_CHARS = 50
+    _add(team)
+    run_pending_jobs()
+    job = Job.objects.get()
+    cid = team["collection"].pk
+    page = client_for(team["users"]["editor"]).get(f"/collections/{cid}/jobs/").content.decode()
+    assert f'/collections/{cid}/jobs/{job.pk}/retry/' in page and "article too long" in page
+    assert client_for(team["users"]["viewer"]).post(f"/collections/{cid}/jobs/{job.pk}/retry/").status_code == 403
+    assert client_for(team["users"]["outsider"]).post(f"/collections/{cid}/jobs/{job.pk}/retry/").status_code == 404
+    settings.SLANT_MAX_ARTICLE_CHARS = 10_000  # the admin raised the limit
+    assert client_for(team["users"]["editor"]).post(f"/collections/{cid}/jobs/{job.pk}/retry/").status_code == 302
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.error) == ("queued", 0, "")
+    run_pending_jobs()
+    job.refresh_from_db()
+    assert job.status == "done" and Analysis.objects.count() == 1
+    # A job that did not fail is not retried.
+    response = client_for(team["users"]["editor"]).post(f"/collections/{cid}/jobs/{job.pk}/retry/", follow=True)
+    assert "Only a failed job" in " ".join(str(m) for m in response.context["messages"])
+
+
+def test_it_retries_a_failed_intake_job(team, settings) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from slant.store.models import Article
+    from slant.web.jobs.models import Job
+    from slant.web.jobs.runner import run_pending_jobs
+
+    settings.SLANT_JOB_TIME_LIMIT_S = 0.0001  # too short to read anything
+    cid = team["collection"].pk
+    client = client_for(team["users"]["editor"])
+    client.post(f"/collections/{cid}/add/", {"file": SimpleUploadedFile("a.txt", b"A story\n\nIts body.")})
+    run_pending_jobs()
+    job = Job.objects.get(kind="intake")
+    assert (job.status, job.error) == ("failed", "timed out after 0.0001 s") and not Article.objects.exists()
+    settings.SLANT_JOB_TIME_LIMIT_S = 60
+    client.post(f"/collections/{cid}/jobs/{job.pk}/retry/")
+    run_pending_jobs()
+    job.refresh_from_db()
+    assert job.status == "done" and Article.objects.get().title == "A story"
+
+
+def test_a_slow_page_is_fetched_in_the_worker_under_the_jobs_limit(team, settings) -> None:
+    """The request only queues the URL; the worker's fetch is cut off at the job's limit."""
+    import http.server
+    import threading
+
+    class Slow(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            for _ in range(50):  # trickles a byte every 0.1 s: never idle long enough for a socket timeout
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(0.1)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        from slant.web.jobs.models import Job
+        from slant.web.jobs.runner import run_pending_jobs
+
+        settings.SLANT_JOB_TIME_LIMIT_S = 1
+        began = time.monotonic()
+        response = client_for(team["users"]["editor"]).post(
+            f"/collections/{team['collection'].pk}/add/", {"url": f"http://127.0.0.1:{server.server_address[1]}/slow"})
+        assert response.status_code == 302 and time.monotonic() - began < 1
+        began = time.monotonic()
+        run_pending_jobs()
+        assert time.monotonic() - began < 3
+        job = Job.objects.get()
+        assert (job.kind, job.status, job.error) == ("intake", "failed", "timed out after 1 s")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _queue_for(user, collection, n: int, tag: str) -> None:  # type: ignore[no-untyped-def]
+    from slant.web.library.adding import add_articles
+
+    add_articles(collection, [article_from_text(f"{tag} {i}\n\nBody {tag} {i}.") for i in range(n)], user=user, origin="paste")
+
+
+def test_it_takes_turns_between_users_queues(team) -> None:
+    """One user's ten queued jobs do not make a later user wait: claims alternate."""
+    from slant.web.jobs.runner import _finish, claim_one
+
+    owner, outsider = team["users"]["owner"], team["users"]["outsider"]
+    _queue_for(owner, team["collection"], 10, "big")
+    time.sleep(0.01)
+    _queue_for(outsider, team["other"], 2, "small")
+    order = []
+    while (job := claim_one("w")) is not None:
+        order.append(job.owner.username)
+        _finish(job, "done")
+    assert order[:4] == ["owner", "outsider", "owner", "outsider"]
+    assert order.count("owner") == 10 and order.count("outsider") == 2
+
+
+def test_it_gives_a_free_worker_to_the_user_with_fewest_running_jobs(team) -> None:
+    from slant.web.jobs.runner import claim_one
+
+    owner, outsider = team["users"]["owner"], team["users"]["outsider"]
+    _queue_for(owner, team["collection"], 5, "big")
+    time.sleep(0.01)
+    _queue_for(outsider, team["other"], 2, "small")
+    # Two workers busy with the owner's big batch (as if they had claimed before the outsider queued) ...
+    first, second = claim_one("w1"), claim_one("w2")
+    assert {first.owner.username, second.owner.username} == {"owner", "outsider"}
+    # ... a third worker goes to whoever has fewer running: here they tie at one, so round-robin.
+    third = claim_one("w3")
+    fourth = claim_one("w4")
+    assert [third.owner.username, fourth.owner.username].count("outsider") == 1
+
+
+def test_it_ends_a_worker_stuck_past_its_limit_where_no_exception_reaches(team, settings, monkeypatch) -> None:
+    """In a worker process, a job stuck (in C code) past limit + grace is failed and the process exits."""
+    from slant.web.jobs import runner
+    from slant.web.jobs.models import Job
+
+    settings.SLANT_JOB_TIME_LIMIT_S = 0.2
+    monkeypatch.setattr(runner, "GRACE_S", 0.3)
+    exits = []
+    monkeypatch.setattr(runner.os, "_exit", lambda code: exits.append(code))
+    _add(team)
+    job = runner.claim_one("w")
+    beat = runner._Heartbeat(job)  # not started: the test calls its check itself
+    beat.end_if_stuck()
+    monkeypatch.setattr(runner, "HARD_LIMIT", True)
+    beat.end_if_stuck()
+    assert exits == []  # within the limit
+    beat.began -= 0.6
+    beat.end_if_stuck()
+    job.refresh_from_db()
+    assert exits == [70] and (job.status, job.error) == ("failed", "timed out after 0.2 s")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import html
+import html.parser
 import json
 import re
+
+from slant.techniques import TECHNIQUES
 
 from .conftest import ARTICLE_TEXT, MARKED, client_for
 
@@ -12,25 +16,76 @@ def _url(entry, suffix: str = "/") -> str:  # type: ignore[no-untyped-def]
     return f"/collections/{entry.collection_id}/articles/{entry.article_id}{suffix}"
 
 
+class Marks(html.parser.HTMLParser):
+    """The text inside each highlight, by span index, and the attributes of each span's first piece."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[dict[str, str | None]] = []
+        self.text: dict[str, str] = {}
+        self.heads: dict[str, dict[str, str | None]] = {}
+        self.nested = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "mark":
+            a = dict(attrs)
+            self.nested += bool(self.stack)
+            self.stack.append(a)
+            if a.get("data-head"):
+                self.heads[a["data-s"] or ""] = a
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "mark":
+            self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        for a in self.stack:
+            self.text[a["data-s"] or ""] = self.text.get(a["data-s"] or "", "") + data
+
+
+def _marks(page: str) -> Marks:
+    found = Marks()
+    found.feed(re.search(r'<article class="text"[^>]*>(.*?)</article>', page, re.S).group(1))
+    return found
+
+
 def test_it_highlights_every_span_with_overlaps_kept(team, marked_entry) -> None:
     page = client_for(team["users"]["viewer"]).get(_url(marked_entry)).content.decode()
-    marks = re.findall(r'<mark class="hl( overlap)?" tabindex="0" data-start="(\d+)" data-spans="([\d ]+)"[^>]*>([^<]*)</mark>', page)
-    assert marks, "no highlights"
+    found = _marks(page)
+    assert len(found.heads) == len(MARKED), "not every span is highlighted"
     # The highlighted pieces, joined per span, give back exactly each span's text.
-    data = json.loads(re.search(r'<script id="spans-data" type="application/json">(.*?)</script>', page, re.S).group(1))
-    for index, span in enumerate(data):
-        text = "".join(t for _, _, spans, t in marks if str(index) in spans.split())
-        phrase = next(p for p, label, _ in MARKED if label == span["label"])
-        assert text == phrase
-    assert any(overlap for overlap, *_ in marks), "the overlapping spans are not shown as overlapping"
-    # Names and definitions are on the page for the hover/focus description.
-    assert data[0]["definition"] and {d["label"] for d in data} == {label for _, label, _ in MARKED}
+    for index, head in found.heads.items():
+        phrase = next(p for p, label, _ in MARKED if label == head["data-label"])
+        assert found.text[index] == phrase
+        at = ARTICLE_TEXT.index(phrase)
+        assert f'data-start="{at}"' in page
+    assert found.nested, "the overlapping spans are not shown as overlapping"
+    # Names, definitions and scores are on each span's first piece for the hover/focus description.
+    titles = {h["data-label"]: h["title"] or "" for h in found.heads.values()}
+    assert TECHNIQUES["Loaded_Language"] in titles["Loaded_Language"] and "0.91" in titles["Loaded_Language"]
     assert 'role="tooltip"' in page and 'id="threshold"' in page and 'class="tech-filter"' in page
+    assert 'class="show-cands"' in page
+    # The one palette: the same class (and colour, from palette.css) as the reports.
+    assert "hl t-loaded-language" in page and "/static/slant/palette.css" in page
+
+
+def test_it_shows_candidates_below_the_threshold_in_a_light_tier(team, marked_entry) -> None:
+    client = client_for(team["users"]["viewer"])
+    found = _marks(client.get(_url(marked_entry) + "?threshold=0.5").content.decode())
+    tiers = {h["data-label"]: "cand" in (h["class"] or "").split() for h in found.heads.values()}
+    assert tiers == {label: score < 0.5 for _, label, score in MARKED}
+    page = client.get(_url(marked_entry) + "?threshold=0.5&candidates=1").content.decode()
+    assert 'class="show-cands" checked' in page and "show-cands\" data-slant-article" in page
+    assert "<small>candidate</small>" in page  # the corrections table says which spans are candidates
+    # A threshold that is not a number in [0, 1] is ignored: the model's reader threshold applies.
+    def tiers_of(query: str) -> dict:  # type: ignore[type-arg]
+        return {h["data-label"]: h["class"] for h in _marks(client.get(_url(marked_entry) + query).content.decode()).heads.values()}
+
+    assert tiers_of("?threshold=7") == tiers_of("?threshold=x") == tiers_of("")
+    assert tiers_of("?threshold=0") != tiers_of("?threshold=0.95")
 
 
 def test_it_keeps_the_text_verbatim_in_the_view(team, marked_entry) -> None:
-    import html
-
     page = client_for(team["users"]["viewer"]).get(_url(marked_entry)).content.decode()
     body = re.search(r'<article class="text"[^>]*>(.*?)</article>', page, re.S).group(1)
     assert html.unescape(re.sub(r"<[^>]+>", "", body)) == ARTICLE_TEXT
@@ -67,11 +122,12 @@ def test_it_stores_corrections_beside_the_model_output(team, marked_entry) -> No
 def test_it_refuses_bad_corrections_with_a_message(team, marked_entry) -> None:
     client = client_for(team["users"]["editor"])
     url = _url(marked_entry, "/corrections/")
+    first = client.get(_url(marked_entry, ".json")).json()["persuasion_corrected"][0]["key"]
     for data, message in [
         ({"action": "add", "start": 5, "end": 2, "label": "Slogans"}, "inside the text"),
         ({"action": "add", "start": 0, "end": 10 ** 6, "label": "Slogans"}, "inside the text"),
         ({"action": "reject", "span": "m99"}, "No such span"),
-        ({"action": "relabel", "span": "m0"}, "needs a technique"),
+        ({"action": "relabel", "span": first}, "needs a technique"),
         ({"action": "add", "start": 0, "end": 3, "label": "Not_A_Technique"}, "not valid"),
     ]:
         response = client.post(url, data, HTTP_ACCEPT="application/json")
@@ -133,7 +189,7 @@ def test_it_shows_stance_quotes_and_timeline_when_the_layers_exist(team) -> None
     Job.objects.filter(article=entry.article).update(status="done")
     page = client_for(team["users"]["viewer"]).get(_url(entry)).content.decode()
     entities = re.search(r'<h2 id="entities-h">.*?</section>', page, re.S).group(0)
-    assert "The Mayor" in entities and "negative (0.77)" in entities
+    assert "The Mayor" in entities and "negative 0.77" in entities
     quotes = re.search(r'<h2 id="quotes-h">.*?</section>', page, re.S).group(0)
     assert "&quot;we will build it&quot;" in quotes and "The Mayor" in quotes
     timeline = re.search(r'<h2 id="timeline-h">.*?</section>', page, re.S).group(0)

@@ -67,6 +67,9 @@ class _Union:
 
 _LEADING = re.compile(r"^(?:the|The|THE)\s+")
 _TRAILING = re.compile(r"(?:'s|’s|'|’)$")
+# Words after a name and a hyphen that make a compound ("Trump-era",
+# "Biden-led"), never the second syllable of a given name.
+_COMPOUND_TAILS = {"era", "led", "style", "like", "backed", "based", "born", "made", "type", "free", "linked", "allied", "run"}
 
 
 def clean_mentions(text: str, raw: Sequence[tuple[int, int, str]], gazetteer: Gazetteer) -> list[Mention]:
@@ -91,9 +94,11 @@ def clean_mentions(text: str, raw: Sequence[tuple[int, int, str]], gazetteer: Ga
             end = start + m2.start()
         while end > start and text[end - 1] in " ,;:":
             end -= 1
-        # A name cut at a hyphen ("Park Min" of "Park Min-soo") gets its tail back.
-        tail = re.match(r"-[a-z]+\b", text[end:end + 12])
-        if tail and label == PERSON:
+        # A name cut at a hyphen ("Park Min" of "Park Min-soo") gets its tail
+        # back: a whole syllable, never the start of a longer word
+        # ("JFK-assassination" stays "JFK").
+        tail = re.match(r"-([a-z]{1,6})(?![\w-])", text[end:end + 12])
+        if tail and label == PERSON and tail.group(1) not in _COMPOUND_TAILS:
             end += tail.end()
         if end > start:
             out.append(Mention(start, end, label, text[start:end]))

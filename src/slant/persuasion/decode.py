@@ -109,6 +109,23 @@ def technique_probs(text: str, offsets: np.ndarray, proj: np.ndarray, feat_w: np
     return softmax(logits)
 
 
+def add_figurative(text: str, offsets: np.ndarray, bio: np.ndarray,
+                   spans: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
+    """``spans`` plus each word of the figurative lexicon (:mod:`.lexicon`) that none of them overlaps, as a
+    candidate of its own with its pieces' mean inside probability: the SI head seldom proposes such metaphors, and
+    the second-stage scorer decides whether they stay."""
+    from .lexicon import figurative_words
+
+    out = list(spans)
+    for s, e in figurative_words(text):
+        if any(s < e2 and s2 < e for s2, e2, _ in spans):
+            continue
+        rng = piece_range(offsets, s, e)
+        if rng is not None:
+            out.append((s, e, float(bio[rng[0]:rng[1] + 1, 1:].sum(axis=1).mean())))
+    return sorted(out)
+
+
 def find_spans(text: str, offsets: np.ndarray, bio: np.ndarray, threshold: float,
                low: float | None = None) -> list[tuple[int, int, float]]:
     """Runs of pieces whose probability of being inside a span is at least ``low``

@@ -9,8 +9,8 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from . import calibration
-from .decode import find_spans, technique_probs
+from . import calibration, scorer
+from .decode import add_figurative, find_spans, technique_probs
 from .runtime import Net, load_net
 from .weights import MODEL_DIR, N_TECH, our_members, our_meta, some_of_our_weights
 from .windows import OVERLAP, WINDOW, Pieces, batches, pieces
@@ -26,7 +26,7 @@ class Found:
     start: int
     end: int
     label: str
-    score: float  # calibrated probability that the span uses this technique
+    score: float  # probability that the span is right: it overlaps a gold span of this technique (PTC's reading)
 
 
 @dataclasses.dataclass
@@ -94,16 +94,33 @@ class Predictor:
             t, low = self.meta["piece_threshold"], self.meta.get("piece_threshold_low")
         else:
             t, low = piece_threshold, piece_threshold_low
+        spans = find_spans(scored.text, scored.pieces.offsets, scored.bio, t, low=low)
+        if self.meta.get("figurative_candidates"):
+            spans = add_figurative(scored.text, scored.pieces.offsets, scored.bio, spans)
         out = []
-        for s, e, conf in find_spans(scored.text, scored.pieces.offsets, scored.bio, t, low=low):
+        for s, e, conf in spans:
             probs = self.classify(scored, s, e)
             if probs is not None:
                 out.append((s, e, conf, probs))
         return out
 
-    def label(self, cands: Iterable[tuple[int, int, float, np.ndarray]], threshold: float | None = None) -> list[Found]:
+    def label(self, cands: Iterable[tuple[int, int, float, np.ndarray]], threshold: float | None = None,
+              scored: Scored | None = None) -> list[Found]:
+        """The entries (span, technique) of ``cands`` scoring at least ``threshold`` (default: the research setting,
+        :func:`default_threshold`). With a second-stage scorer in ``meta.json`` (``scorer``), each candidate's top
+        techniques are scored by it, which needs the per-piece outputs ``scored``; without one (older models), by the
+        calibration map of P(inside) x P(technique)."""
         if threshold is None:
             threshold = default_threshold(self.meta)
+        if self.meta.get("scorer"):
+            if scored is None:
+                raise ValueError("this model scores spans with a second stage, which needs the per-piece outputs: "
+                                 "pass scored=")
+            keys, x = scorer.entries(scored.text, scored.pieces.offsets, scored.bio, list(cands))
+            if not keys:
+                return []
+            p = scorer.apply(self.meta["scorer"], x)
+            return [Found(s, e, NAMES[k], round(float(v), 4)) for (s, e, k), v in zip(keys, p) if v >= threshold]
         extra = self.meta.get("second_label_min", 1.0)
         cal = self.meta.get("calibration")
         out = []
@@ -120,7 +137,8 @@ class Predictor:
     def predict(self, text: str, threshold: float | None = None) -> list[Found]:
         if not text.strip():
             return []
-        return self.label(self.candidates(self.score(text)), threshold)
+        scored = self.score(text)
+        return self.label(self.candidates(scored), threshold, scored)
 
 
 def for_backend(meta: dict[str, Any], backend: str) -> dict[str, Any]:
@@ -131,7 +149,8 @@ def for_backend(meta: dict[str, Any], backend: str) -> dict[str, Any]:
 
 
 def default_threshold(meta: dict[str, Any]) -> float:
-    """The output threshold: ``$SLANT_PERSUASION_THRESHOLD`` if set, else the F1-best one from training."""
+    """The output threshold (the research setting, what the stage keeps): ``$SLANT_PERSUASION_THRESHOLD`` if set,
+    else the F1-best one chosen on held-out training articles."""
     env = os.environ.get(THRESHOLD_ENV)
     if env:
         try:

@@ -1,13 +1,17 @@
-"""The terminal report of ``slant analyze``: one article, drawn with rich.
+"""The terminal report of ``slant analyze``: one article, drawn with rich from the reading model.
 
-The article text comes first with each persuasion span tinted in its
-technique's colour and bracketed by numbered markers (``[3 … ]3``), so spans
-stay visible where there is no colour (a pipe, a log file) and overlapping
-spans show as nested or interleaved brackets. Where several spans cover the
-same characters the text is also underlined (two) and bold (three or more).
-Below it: the legend of numbered spans, the technique counts, the entities
-with stance and evidence, the quotes, and the timeline of dates. Each panel
-appears only when its layer is in the Doc.
+The article text comes first with each persuasion span shown to the reader
+tinted in its technique's colour (the palette of ``slant.view``, as on every
+screen) and bracketed by numbered markers (``[3 … ]3``), so spans stay
+visible where there is no colour (a pipe, a log file) and overlapping spans
+show as nested or interleaved brackets. Where several spans cover the same
+characters the text is also underlined (two) and bold (three or more). With
+``show_candidates`` the candidates below the threshold appear too, in a
+lighter tint with ``?`` markers (``[?7 … ]7``). Below the text: the legend of
+numbered spans with their scores, the technique counts with each technique's
+reliability, the entities with the author's stance and the sentences behind
+it, the quotes, the timeline, and any other layer. Each panel appears only
+when its layer is in the Doc.
 """
 
 from __future__ import annotations
@@ -20,9 +24,11 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from ..doc import Doc, Span
-from . import _view as view
-from .segments import segments
+from ..doc import Doc
+from ..view import build, palette
+from ..view import model as view
+from ..view.model import CANDIDATE, ArticleView, SpanView
+from ..view.segments import segments
 
 # Every string from the article goes into a ``Text``, never a plain str: rich
 # would read "[bold]" or "[/]" in a plain str as markup, and article text is
@@ -36,39 +42,40 @@ def render(
     console: Console,
     *,
     threshold: float | None = None,
+    show_candidates: bool = False,
     max_entities: int = 25,
 ) -> None:
     """Print the report of one analysed article to ``console``.
 
-    ``doc`` is a Doc or its ``slant.analysis/1`` dict. ``threshold`` hides
-    persuasion spans scored below it (the stage has already applied its own
-    default). At most ``max_entities`` entities are listed, most mentioned first.
+    ``doc`` is a Doc or its ``slant.analysis/1`` dict. ``threshold`` is the cut
+    between the spans shown and the candidates (default: the model's reader
+    threshold); ``show_candidates`` prints the candidates too, lightly. At
+    most ``max_entities`` entities are listed, most mentioned first.
     """
-    doc = view.as_doc(doc)
-    spans = view.persuasion_spans(doc, threshold)
-    sentences = view.Sentences(doc)
+    model = build(doc, threshold=threshold)
+    doc = model.doc
+    spans = model.spans if show_candidates else model.shown
     console.print(_header(doc))
     console.print()
     console.print(_article_text(doc, spans))
     if "persuasion" in doc.layers:
         console.print()
-        console.print(_legend(doc, spans, threshold, console.width))
+        console.print(_legend(model, spans, console.width, show_candidates))
         if spans:
             console.print()
-            console.print(_technique_table(doc, spans))
+            console.print(_technique_table(model, show_candidates))
     if doc.entities or "entities" in doc.layers:
         console.print()
-        console.print(_entities(doc, sentences, max_entities))
+        console.print(_entities(model, max_entities))
     if "quotes" in doc.layers:
         console.print()
-        console.print(_quotes(doc))
+        console.print(_quotes(model))
     if "dates" in doc.layers:
         console.print()
-        console.print(_timeline(doc, sentences))
-    others = view.other_layers(doc)
-    if others:
+        console.print(_timeline(model))
+    for panel in model.panels:
         console.print()
-        console.print(Text("Other layers: " + ", ".join(f"{n} ({c})" for n, c in others), style="dim"))
+        console.print(_generic(panel))
 
 
 # -- header -----------------------------------------------------------------
@@ -120,67 +127,85 @@ def _header(doc: Doc) -> Panel:
 # -- the text with its spans ------------------------------------------------
 
 
-def _marker_style(label: str | None) -> Style:
-    """A badge in the technique's colour: readable on dark and light terminals alike."""
-    bg = view.colour(label)
-    return Style(color="black" if view.is_light(bg) else "white", bgcolor=bg, bold=True)
+def _marker_style(label: str | None, candidate: bool = False) -> Style:
+    """A badge in the technique's colour: readable on dark and light terminals alike (candidates: outlined)."""
+    bg = palette.colour(label)
+    if candidate:
+        return Style(color=bg, bold=True)
+    return Style(color="black" if palette.is_light(bg) else "white", bgcolor=bg, bold=True)
 
 
-def _article_text(doc: Doc, spans: list[Span]) -> Text:
+def _number(span: SpanView) -> str:
+    return f"?{span.index + 1}" if span.tier == CANDIDATE else str(span.index + 1)
+
+
+def _article_text(doc: Doc, spans: list[SpanView]) -> Text:
     text = doc.text
     out = Text()
-    numbers = {id(s): i + 1 for i, s in enumerate(spans)}
-    for a, b, covering in segments(text, spans):
+    for a, b, covering in segments(text, [(s.start, s.end) for s in spans]):
         cover = [spans[i] for i in covering]
         # Open markers outermost first and close them in the reverse order, so
         # nested spans read [1 … [2 … ]2 … ]1, even when two share offsets.
-        for span in sorted((s for s in cover if s.start == a), key=lambda s: (-s.end, numbers[id(s)])):
-            out.append(f"[{numbers[id(span)]} ", style=_marker_style(span.label))
+        for span in sorted((s for s in cover if s.start == a), key=lambda s: (-s.end, s.index)):
+            out.append(f"[{_number(span)} ", style=_marker_style(span.label, span.tier == CANDIDATE))
         if cover:
-            inner = min(cover, key=lambda s: (s.end - s.start, s.label or ""))
+            inner = min(cover, key=lambda s: (s.tier == CANDIDATE, s.end - s.start, s.label or ""))
+            light = all(s.tier == CANDIDATE for s in cover)
             style = Style(
                 color="black",
-                bgcolor=view.tint(view.colour(inner.label)),
+                bgcolor=palette.tint(inner.colour, 0.9 if light else 0.72),
                 underline=len(cover) >= 2,
                 bold=len(cover) >= 3,
             )
             out.append(text[a:b], style=style)
         else:
             out.append(text[a:b])
-        for span in sorted((s for s in cover if s.end == b), key=lambda s: (-s.start, -numbers[id(s)])):
+        for span in sorted((s for s in cover if s.end == b), key=lambda s: (-s.start, -s.index)):
             # Glued to the text so a line break never strands it on the next line.
-            out.append(f"]{numbers[id(span)]}", style=_marker_style(span.label))
+            out.append(f"]{_number(span)}".replace("?", ""), style=_marker_style(span.label, span.tier == CANDIDATE))
     return out
 
 
-def _legend(doc: Doc, spans: list[Span], threshold: float | None, width: int) -> Text:
+def _legend(model: ArticleView, spans: list[SpanView], width: int, show_candidates: bool) -> Text:
+    cut = model.threshold
+    hidden = len(model.candidates) if not show_candidates else 0
+    more = Text()
+    if hidden:
+        more = Text(f"{hidden} more candidate{'s' if hidden != 1 else ''} scored below {cut:.2f} "
+                    "(--all-candidates shows them).", style="dim")
     if not spans:
-        note = "No persuasion spans found"
-        if threshold is not None and doc.layer("persuasion"):
-            note = f"No persuasion spans scored {threshold:.2f} or more"
-        return Text(note + ".", style="italic")
+        note = "No persuasion spans found."
+        if model.spans:
+            note = f"No persuasion spans scored {cut:.2f} or more."
+        return Text.assemble((note, "italic"), "\n" if hidden else "", more)
     # Plain aligned lines rather than a rich Table: a long article can have
     # thousands of spans and a Table measures every cell twice.
-    title = "Persuasion spans" + (f" (score ≥ {threshold:.2f})" if threshold is not None else "")
+    title = "Persuasion spans" + (f" (shown: score ≥ {cut:.2f}" if cut is not None else "")
+    if cut is not None:
+        title += "; ?-numbered: candidates below it)" if show_candidates else ")"
     out = Text(title + "\n", style="bold")
-    number_w = len(str(len(spans)))
-    names = [view.technique_name(s.label) for s in spans]
+    number_w = max(len(_number(s)) for s in spans)
+    names = [s.name + (" ⚠" if s.unreliable else "") for s in spans]
     name_w = max(len(n) for n in names)
     room = max(20, width - number_w - name_w - 10)
-    for number, (span, name) in enumerate(zip(spans, names), 1):
-        out.append(f"{number:>{number_w}}", style=_marker_style(span.label))
-        out.append(f"  {name:<{name_w}}  ")
-        out.append(f"{view.fmt_score(span.score):>4}  ")
-        out.append("“" + view.shorten(doc.span_text(span), room - 2) + "”\n")
+    for span, name in zip(spans, names):
+        cand = span.tier == CANDIDATE
+        out.append(f"{_number(span):>{number_w}}", style=_marker_style(span.label, cand))
+        out.append(f"  {name:<{name_w}}  ", style="dim" if cand else "")
+        out.append(f"{view.fmt_score(span.score):>4}  ", style="dim" if cand else "")
+        out.append("“" + view.shorten(span.text, room - 2) + "”\n", style="dim" if cand else "")
+    if model.unreliable:
+        out.append("⚠ unreliable: " + ", ".join(t.name for t in model.unreliable)
+                   + " (rarely right on the dev set: read as leads, not findings)\n", style="yellow")
+    out.append_text(more)
     out.rstrip()
     return out
 
 
-def _technique_table(doc: Doc, spans: list[Span]) -> Table:
-    share = view.covered_share(doc, spans)
+def _technique_table(model: ArticleView, show_candidates: bool) -> Table:
     table = Table(
         title="Techniques",
-        caption=f"Persuasive share: {share:.0%} of the body text is covered by at least one span.",
+        caption=f"Persuasive share: {model.persuasive_share:.0%} of the body text is covered by at least one span shown.",
         title_justify="left",
         caption_justify="left",
         show_edge=False,
@@ -188,10 +213,17 @@ def _technique_table(doc: Doc, spans: list[Span]) -> Table:
     )
     table.add_column("Technique")
     table.add_column("Spans", justify="right")
+    if show_candidates:
+        table.add_column("Candidates", justify="right")
     table.add_column("Mean score", justify="right")
-    for label, count, mean in view.technique_counts(spans):
-        name = Text.assemble(("  ", _marker_style(label)), " ", view.technique_name(label))
-        table.add_row(name, str(count), view.fmt_score(mean))
+    table.add_column("Reliability", justify="right")
+    for t in model.techniques:
+        if not t.shown and not show_candidates:
+            continue
+        name = Text.assemble(("  ", _marker_style(t.label)), " ", t.name)
+        extra = [str(t.candidates)] if show_candidates else []
+        rel = Text(t.reliability_text or "–", style="bold red" if t.unreliable else "dim")
+        table.add_row(name, str(t.shown), *extra, view.fmt_score(t.mean_score), rel)
     return table
 
 
@@ -215,31 +247,31 @@ def _snippet_text(snip: view.Snippet, mark_style: str = "bold underline") -> Tex
     return out
 
 
-def _entities(doc: Doc, sentences: view.Sentences, limit: int) -> Table | Group:
-    if not doc.entities:
+def _entities(model: ArticleView, limit: int) -> Table | Group:
+    if not model.entities:
         # Only raw NER mentions: group them by text so the reader still sees who is named.
-        rows = view.raw_mentions(doc)
+        rows = model.mentions
+        if not rows:
+            return Group(Text("No named entities found.", style="italic"))
         table = Table(title="Named mentions (not merged into entities)", title_justify="left", show_edge=False, pad_edge=False)
         table.add_column("Mention")
         table.add_column("Type")
         table.add_column("Count", justify="right")
         for text, label, count in rows[:limit]:
             table.add_row(Text(text), Text(label), str(count))
-        if not rows:
-            return Group(Text("No named entities found.", style="italic"))
         if len(rows) > limit:
             table.caption = f"… and {len(rows) - limit} more"
         return table
-    views = view.entity_views(doc, sentences)
+    views = model.entities
     table = Table(title=f"Entities ({len(views)})", title_justify="left", expand=True, show_edge=False, pad_edge=False)
     table.add_column("Entity", ratio=2)
     table.add_column("Type", no_wrap=True)
     table.add_column("Mentions", justify="right", no_wrap=True)
     # Without a stance stage a column of dashes says nothing.
-    has_stance = "stance" in doc.layers or any(v.stance_label for v in views)
+    has_stance = model.has_stance
     if has_stance:
         table.add_column("Stance", no_wrap=True)
-    table.add_column("Aliases and evidence" if has_stance else "Aliases", ratio=5)
+    table.add_column("Aliases and the author's stance: evidence" if has_stance else "Aliases", ratio=5)
     for ent in views[:limit]:
         name = Text(ent.name, style="bold")
         details = Text()
@@ -251,11 +283,14 @@ def _entities(doc: Doc, sentences: view.Sentences, limit: int) -> Table | Group:
                 details.append("\n")
             details.append("⚠ spelling variants: ", style="bold yellow")
             details.append(", ".join(ent.spellings))
-        for span, snip in ent.evidence:
+        for ev in ent.evidence:
             if details:
                 details.append("\n")
-            details.append(f"{span.label or ''} {view.fmt_score(span.score)}: ".lstrip(), style="dim")
-            details.append_text(_snippet_text(snip))
+            if ev.label:
+                details.append(f"{ev.label} {view.fmt_score(ev.score)}: ", style="dim")
+            else:
+                details.append(f"[{ev.start}, {ev.end}) ", style="dim")
+            details.append_text(_snippet_text(ev.snippet))
         stance = [_stance_text(ent.stance_label, ent.stance_score)] if has_stance else []
         table.add_row(name, Text(ent.type), str(ent.mentions), *stance, details)
     if len(views) > limit:
@@ -263,8 +298,8 @@ def _entities(doc: Doc, sentences: view.Sentences, limit: int) -> Table | Group:
     return table
 
 
-def _quotes(doc: Doc) -> Table | Text:
-    quotes = view.quote_views(doc)
+def _quotes(model: ArticleView) -> Table | Text:
+    quotes = model.quotes
     if not quotes:
         return Text("No quotes found.", style="italic")
     table = Table(title=f"Quotes ({len(quotes)})", title_justify="left", expand=True, show_edge=False, pad_edge=False)
@@ -282,8 +317,8 @@ def _quotes(doc: Doc) -> Table | Text:
     return table
 
 
-def _timeline(doc: Doc, sentences: view.Sentences) -> Table | Text:
-    dates = view.date_views(doc, sentences)
+def _timeline(model: ArticleView) -> Table | Text:
+    dates = model.dates
     if not dates:
         return Text("No dates found.", style="italic")
     table = Table(title="Timeline", title_justify="left", expand=True, show_edge=False, pad_edge=False)
@@ -296,4 +331,18 @@ def _timeline(doc: Doc, sentences: view.Sentences) -> Table | Text:
             Text(d.expression),
             _snippet_text(d.sentence),
         )
+    return table
+
+
+def _generic(panel: view.GenericPanel) -> Table:
+    """A layer no panel knows: its spans with label, score and text."""
+    table = Table(title=f"{panel.title} ({len(panel.rows)})", title_justify="left", expand=True, show_edge=False, pad_edge=False)
+    table.add_column("Offsets", no_wrap=True)
+    table.add_column("Label", no_wrap=True)
+    table.add_column("Score", justify="right", no_wrap=True)
+    table.add_column("Text", ratio=4)
+    for r in panel.rows:
+        extra = ("\n" + "; ".join(f"{k}: {v}" for k, v in r.extra)) if r.extra else ""
+        table.add_row(f"[{r.start}, {r.end})", Text(r.label or ""), view.fmt_score(r.score) if r.score is not None else "",
+                      Text(view.quoted(r.text) + extra))
     return table

@@ -1,10 +1,13 @@
 """``persuasion``: spans that use one of the 14 PTC persuasion techniques.
 
 Each span carries ``label`` (the technique, as named in the PTC corpus) and
-``score``, a calibrated probability that the span uses that technique. A span
-with several techniques appears once per technique; spans may overlap. The
-output threshold defaults to the one that maximised F1 on held-out training
-articles; ``SLANT_PERSUASION_THRESHOLD`` (0..1) overrides it.
+``score``, the probability that the span is right (it overlaps a span of that
+technique in PTC's annotation), from a second-stage scorer fitted on held-out
+training articles. A span with several techniques appears once per technique;
+spans may overlap. The layer keeps every span of the research setting (the
+threshold that maximised F1 on held-out training articles;
+``SLANT_PERSUASION_THRESHOLD`` (0..1) overrides it); views show the reader's
+default, ``slant.persuasion.reader_threshold()``, unless told otherwise.
 """
 
 from __future__ import annotations

@@ -20,13 +20,15 @@ analysis came from.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import threading
+from typing import Iterator
 
 from .fingerprint import pipeline_id, stages_of
 
-__all__ = ["pipeline_id", "setup", "stages_of"]
+__all__ = ["migration_lock", "pipeline_id", "setup", "stages_of"]
 
 _READY = False
 _LOCK = threading.Lock()
@@ -73,9 +75,54 @@ def setup(db_url: str | None = None, *, migrate: bool = True) -> str:
         if migrate and alias not in _MIGRATED:
             from django.core.management import call_command
 
-            call_command("migrate", database=alias, interactive=False, verbosity=0)
+            with migration_lock(alias):
+                call_command("migrate", database=alias, interactive=False, verbosity=0)
             _MIGRATED.add(alias)
         return alias
+
+
+# An arbitrary 64-bit key for PostgreSQL's advisory lock: "slant migrate".
+_PG_LOCK_KEY = 0x736C_616E_745F_6D67
+
+
+@contextlib.contextmanager
+def migration_lock(alias: str) -> Iterator[None]:
+    """Hold the database's migration lock: one process migrates, the others wait and find it done.
+
+    Two commands started at once on a new database would otherwise both
+    create the same tables, and one would die. SQLite: an exclusive lock on a
+    file beside the database (``slant.sqlite3.migrate.lock``); PostgreSQL: a
+    session advisory lock. Other databases (and SQLite in memory) migrate
+    unlocked.
+    """
+    from django.db import connections
+
+    connection = connections[alias]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [_PG_LOCK_KEY])
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [_PG_LOCK_KEY])
+        return
+    name = str(connection.settings_dict.get("NAME") or "")
+    if connection.vendor != "sqlite" or not name or name == ":memory:" or name.startswith("file:"):
+        yield
+        return
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock file
+        yield
+        return
+    path = os.path.expanduser(name) + ".migrate.lock"
+    with open(path, "a+b") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _register(url: str) -> str:

@@ -23,7 +23,11 @@ def save(doc: Doc, pipeline: str, *, using: str = "default") -> bool:
 
 
 def save_many(docs: Sequence[Doc], pipeline: str, *, using: str = "default") -> int:
-    """Store several docs in one transaction; returns how many analyses are new."""
+    """Store several docs in one transaction; returns how many analyses this call inserted.
+
+    Insert-if-absent: a row another process inserted first (even one that
+    commits while this transaction waits) is left alone and not counted.
+    """
     from django.db import transaction
 
     from .models import Analysis, Article
@@ -42,7 +46,7 @@ def save_many(docs: Sequence[Doc], pipeline: str, *, using: str = "default") -> 
                     "author": art.author,
                     "published": art.published,
                     "language": art.language,
-                    "source": art.source,
+                    "source": storable(art.source),
                 },
             )
             _, made = Analysis.objects.using(using).get_or_create(
@@ -50,6 +54,22 @@ def save_many(docs: Sequence[Doc], pipeline: str, *, using: str = "default") -> 
             )
             created += made
     return created
+
+
+def storable(text: str | None) -> str | None:
+    """``text`` as a database holds it: undecodable bytes of a file name as ``\\xNN``, NUL as ``\\x00``.
+
+    Paths from the file system carry bytes that are not UTF-8 as lone
+    surrogates (``os.fsdecode``), which neither SQLite nor PostgreSQL accepts,
+    and PostgreSQL refuses NUL in text.
+    """
+    if text is None:
+        return None
+    try:
+        raw = text.encode("utf-8", "surrogateescape")  # a file name's own bytes back
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "surrogatepass")
+    return raw.decode("utf-8", "backslashreplace").replace("\x00", "\\x00")
 
 
 def is_done(article_id: str, pipeline: str, *, using: str = "default") -> bool:

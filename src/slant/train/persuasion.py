@@ -66,6 +66,14 @@ PIECE_THRESHOLDS = [(t, t) for t in (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4,
 CACHE_DIR = Path(__file__).resolve().parents[3] / ".data" / "persuasion"
 # Folds (by article) over the held-out articles that judge the calibration maps.
 CALIBRATION_FOLDS = 4
+# The second-stage scorer (``slant.persuasion.scorer``): candidate piece-threshold pairs (generous: the scorer
+# decides), output thresholds tried for the research setting, the folds by article of its cross-fitting, its L2
+# strength, and the precision the reader's default must keep on held-out articles after one standard error.
+SCORER_PIECES = [(0.45, 0.15), (0.4, 0.15), (0.35, 0.15), (0.3, 0.15), (0.25, 0.1), (0.2, 0.1)]
+SCORER_THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 15)]
+SCORER_FOLDS = 8
+SCORER_C = 0.3
+READER_PRECISION = 0.5
 
 
 def log(msg: str) -> None:
@@ -232,7 +240,8 @@ def train(args: argparse.Namespace) -> None:
 
 
 # What a fit on all articles takes over from the held-out run of the same recipe.
-CHOSEN_ON_HELD_OUT = ("piece_threshold", "piece_threshold_low", "threshold", "calibration", "second_label_min")
+CHOSEN_ON_HELD_OUT = ("piece_threshold", "piece_threshold_low", "threshold", "calibration", "second_label_min",
+                      "reader_threshold", "figurative_candidates", "scorer")
 
 
 def held_out_choices(directory: Path, args: argparse.Namespace) -> dict[str, Any]:
@@ -302,6 +311,11 @@ def load_members(args: argparse.Namespace) -> list[dict[str, np.ndarray]]:
     from ..persuasion.weights import join_members, split_members
     from ..weightpack import unpack
 
+    if getattr(args, "from_model", None) is not None:
+        path = args.from_model / WEIGHTS_FILE
+        if not path.exists():
+            raise SystemExit(f"{path}: no weights here to choose thresholds and the scorer for")
+        return [unpack(m) for m in split_members({k: v.astype(np.float32) for k, v in load_file(str(path)).items()})]
     members = []
     for seed in args.seeds:
         path = member_dir(args, seed) / WEIGHTS_FILE
@@ -337,9 +351,15 @@ def calibrate(args: argparse.Namespace) -> dict[str, Any]:
     int8 = Predictor(weights=members, meta={"piece_threshold": 0.5, "threshold": 0.0},
                      net=onnx_net(lambda: members, args.out, int8=True))
     meta["backends"] = {"int8": choose_on_held_out(int8, held)}
-    meta["training"] = run_description(args)
-    meta["frozen_layers"] = args.frozen
-    meta["members"] = [{"seed": seed} for seed in args.seeds]
+    if getattr(args, "from_model", None) is not None:  # the weights' own training record stays
+        before = json.loads((args.from_model / META_FILE).read_text(encoding="utf-8"))
+        for key in ("training", "frozen_layers", "members"):
+            if key in before:
+                meta[key] = before[key]
+    else:
+        meta["training"] = run_description(args)
+        meta["frozen_layers"] = args.frozen
+        meta["members"] = [{"seed": seed} for seed in args.seeds]
     (args.out / META_FILE).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     log(f"meta written to {args.out / META_FILE}")
     return meta
@@ -431,7 +451,130 @@ def choose_on_held_out(pred: Any, held: Sequence[PtcArticle]) -> dict[str, Any]:
     }
     log(f"held-out: TC {tc:.4f} full F1 {full_final:.4f}, SI F1 {si_final:.4f} (threshold {thr_out}, extra labels >= "
         f"{extra_out})")
+    meta.update(choose_scorer(pred, held, scored))
     return meta
+
+
+def _entries(pred: Any, held: Sequence[PtcArticle], scored: Sequence[Any], t: float, low: float) -> dict[str, Any]:
+    """Every entry (candidate span, one of its top techniques) of the held-out articles at piece thresholds
+    ``t``/``low``, figurative words included: features, whether right, its article."""
+    from ..persuasion import scorer
+
+    keys, xs, right, article = [], [], [], []
+    saved = dict(pred.meta)
+    pred.meta = {**saved, "figurative_candidates": True}
+    for i, (a, sc) in enumerate(zip(held, scored)):
+        k, x = scorer.entries(a.text, sc.pieces.offsets, sc.bio, pred.candidates(sc, t, low))
+        keys += [(a.id, s, e, NAMES[j]) for s, e, j in k]
+        xs.append(x)
+        right += [any(g.label == NAMES[j] and g.start < e and s < g.end for g in a.spans) for s, e, j in k]
+        article += [i] * len(k)
+    pred.meta = saved
+    return {"keys": keys, "x": np.vstack(xs) if xs else np.zeros((0, len(scorer.FEATURES))),
+            "right": np.asarray(right, bool), "article": np.asarray(article, int)}
+
+
+def _cross_fitted(e: dict[str, Any], folds: int) -> np.ndarray:
+    """Each entry's probability from a scorer fitted on the other folds' articles."""
+    from ..persuasion import scorer
+
+    out = np.zeros(len(e["right"]))
+    for f in range(folds):
+        test = e["article"] % folds == f
+        fit = ~test
+        if not test.any():
+            continue
+        if len(set(e["right"][fit].tolist())) < 2:
+            out[test] = e["right"][fit].mean() if fit.any() else 0.0
+            continue
+        out[test] = scorer.apply(scorer.fit(e["x"][fit], e["right"][fit], SCORER_C), e["x"][test])
+    return out
+
+
+def _emitted_scores(held: Sequence[PtcArticle], keys: Sequence[tuple[str, int, int, str]], keep: np.ndarray,
+                    ids: Sequence[str] | None = None) -> tuple[dict[str, float], dict[str, float]]:
+    """SI and full-task scores of the kept entries, over the articles ``ids`` (default: all; ids may repeat)."""
+    by_id = {a.id: a for a in held}
+    ids = list(by_id) if ids is None else list(ids)
+    rows_of: dict[str, list[tuple[int, int, str]]] = {}
+    for (aid, s, e, label), k in zip(keys, keep):
+        if k:
+            rows_of.setdefault(aid, []).append((s, e, label))
+    names = [f"{j}:{aid}" for j, aid in enumerate(ids)]
+    pred_rows = {n: rows_of.get(aid, []) for n, aid in zip(names, ids)}
+    gold_rows = {n: [(x.start, x.end, x.label) for x in by_id[aid].spans] for n, aid in zip(names, ids)}
+    si = metrics.si_scores({k: [(s, e) for s, e, _ in v] for k, v in pred_rows.items()},
+                           {k: [(s, e) for s, e, _ in v] for k, v in gold_rows.items()})
+    return si, metrics.full_scores(pred_rows, gold_rows, NAMES)["all"]
+
+
+def choose_scorer(pred: Any, held: Sequence[PtcArticle], scored: Sequence[Any]) -> dict[str, Any]:
+    """The second stage, chosen and fitted on the held-out articles (which the network never saw).
+
+    1. For each generous piece-threshold pair, the entries' probabilities cross-fitted over ``SCORER_FOLDS`` folds
+       by article; the pair and the output threshold (the research setting) that maximise the mean of SI and
+       full-task F1 of the emitted entries.
+    2. The scorer fitted on all held-out entries of that pair (what ships).
+    3. The reader's default: the lowest threshold at or above the research one whose cross-fitted precision (share
+       of entries scored at least that which are right) stays at least ``READER_PRECISION`` after subtracting one
+       standard error from resampling articles; 0.5 if none does.
+    """
+    from ..persuasion import calibration, scorer
+
+    folds = min(SCORER_FOLDS, len(held))
+    table: dict[str, Any] = {}
+    best: tuple[float, float, float, float] = (-1.0, 0.45, 0.15, 0.15)
+    kept: dict[tuple[float, float], tuple[dict[str, Any], np.ndarray]] = {}
+    for t, low in SCORER_PIECES:
+        e = _entries(pred, held, scored, t, low)
+        p = _cross_fitted(e, folds)
+        kept[(t, low)] = (e, p)
+        row = {"entries": len(p), "right_rate": round(float(e["right"].mean()), 4) if len(p) else 0.0,
+               "average_precision": round(scorer.average_precision(p, e["right"]), 4),
+               "ece": round(calibration.ece(p, e["right"]), 4), "si_full_f1_by_threshold": {}}
+        for thr in SCORER_THRESHOLDS:
+            si, full = _emitted_scores(held, e["keys"], p >= thr)
+            row["si_full_f1_by_threshold"][str(thr)] = [round(si["f1"], 4), round(full["f1"], 4)]
+            best = max(best, ((si["f1"] + full["f1"]) / 2, t, low, thr))
+        table[f"{t}/{low}"] = row
+    _, t, low, research = best
+    e, p = kept[(t, low)]
+    model = scorer.fit(e["x"], e["right"], SCORER_C)
+    ids = [a.id for a in held]
+    index = {aid: i for i, aid in enumerate(ids)}
+    reader, precision_table = 0.5, {}
+    for thr in [x for x in SCORER_THRESHOLDS if x >= research]:
+        keep = p >= thr
+        prec = float(e["right"][keep].mean()) if keep.any() else 0.0
+
+        def resampled(sample: Sequence[str], keep: np.ndarray = keep) -> tuple[float]:
+            idx = np.concatenate([np.flatnonzero((e["article"] == index[aid]) & keep) for aid in sample])
+            return (float(e["right"][idx].mean()) if len(idx) else 0.0,)
+
+        se = metrics.article_bootstrap(ids, resampled, rounds=200)[0]
+        si, _ = _emitted_scores(held, e["keys"], keep)
+        precision_table[str(thr)] = {"precision": round(prec, 4), "se": round(se, 4), "entries": int(keep.sum()),
+                                     "si_recall": round(si["recall"], 4)}
+        if prec - se >= READER_PRECISION:
+            reader = thr
+            break
+    si_r, full_r = _emitted_scores(held, e["keys"], p >= research)
+    log(f"scorer: pieces {t}/{low}, research threshold {research} (held-out SI {si_r['f1']:.4f}, full "
+        f"{full_r['f1']:.4f}), reader's default {reader}; cross-fitted AP {table[f'{t}/{low}']['average_precision']}, "
+        f"ECE {table[f'{t}/{low}']['ece']}")
+    return {
+        "piece_threshold": t, "piece_threshold_low": low, "threshold": research, "reader_threshold": reader,
+        "figurative_candidates": True, "scorer": model,
+        "scorer_held_out": {
+            "articles": len(held), "folds": folds, "c": SCORER_C, "by_piece_threshold": table,
+            "chosen": f"{t}/{low}", "research": {"threshold": research, "si_f1": round(si_r["f1"], 4),
+                                                   "si_recall": round(si_r["recall"], 4),
+                                                   "full_f1": round(full_r["f1"], 4)},
+            "reader_rule": f"lowest threshold >= the research one whose cross-fitted precision minus one standard "
+                           f"error (articles resampled) is >= {READER_PRECISION}",
+            "precision_by_threshold": precision_table,
+        },
+    }
 
 
 # The recipe that trained each shipped member: stages run in order, each
@@ -494,7 +637,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="with --fit-all: the held-out run of the same recipe (default %(default)s)")
     ap.add_argument("--calibrate-only", action="store_true",
                     help="skip training; put together and recalibrate the members already trained under --cache")
+    ap.add_argument("--from-model", type=Path, default=None,
+                    help="with --calibrate-only: the weights in this folder (e.g. the shipped model) instead of the "
+                         "members under --cache; its meta.json's training record is kept")
     args = ap.parse_args(argv)
+    if args.from_model is not None and not args.calibrate_only:
+        ap.error("--from-model needs --calibrate-only (it trains nothing)")
     stage_flags = [f for f in ("epochs", "lr", "head_lr", "init") if getattr(args, f) is not None]
     if args.recipe is None:
         args.recipe = "single" if stage_flags else "shipped"

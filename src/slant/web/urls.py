@@ -7,14 +7,16 @@ from pathlib import Path
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.shortcuts import redirect
 from django.urls import include, path, register_converter, re_path
 from django.views.static import serve
 
 from slant.web.accounts import views as accounts
 from slant.web.api import views as api
+from slant.web.feeds import views as feeds
 from slant.web.jobs import views as jobs
+from slant.web.library import editing
 from slant.web.library import views as library
+from slant.web.reader import corrections, exports
 from slant.web.reader import views as reader
 from slant.web.search import views as search
 
@@ -47,7 +49,7 @@ register_converter(RowId, "id")
 STATIC = Path(__file__).parent / "static"
 
 urlpatterns = [
-    path("", lambda request: redirect("collection_list"), name="home"),
+    path("", reader.home, name="home"),
     # Accounts: Django's own views for log in/out and passwords.
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -59,22 +61,35 @@ urlpatterns = [
     path("accounts/password/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("accounts/password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("accounts/tokens/", accounts.tokens, name="tokens"),
+    path("accounts/invitations/", accounts.invitations, name="invitations"),
     # Collections and their articles; every page has a .json twin.
     path("collections/", library.collection_list, name="collection_list"),
     path("collections.json", library.collection_list_json, name="collection_list_json"),
     path("collections/new/", library.collection_create, name="collection_create"),
     path("collections/<id:cid>/", library.collection, name="collection"),
     path("collections/<id:cid>.json", library.collection_json, name="collection_json"),
+    path("collections/<id:cid>/rename/", editing.collection_rename, name="collection_rename"),
+    path("collections/<id:cid>/delete/", editing.collection_delete, name="collection_delete"),
     path("collections/<id:cid>/members/", library.members, name="members"),
     path("collections/<id:cid>/members.json", library.members_json, name="members_json"),
     path("collections/<id:cid>/add/", library.add_article, name="add_article"),
     path("collections/<id:cid>/jobs/", jobs.jobs, name="jobs"),
     path("collections/<id:cid>/jobs.json", jobs.jobs_json, name="jobs_json"),
+    path("collections/<id:cid>/jobs/<id:jid>/retry/", jobs.job_retry, name="job_retry"),
+    path("collections/<id:cid>/feeds/", feeds.feeds, name="feeds"),
+    path("collections/<id:cid>/feeds.json", feeds.feeds_json, name="feeds_json"),
+    path("collections/<id:cid>/feeds/<id:fid>/poll/", feeds.feed_poll_now, name="feed_poll_now"),
+    path("collections/<id:cid>/feeds/<id:fid>/unfollow/", feeds.feed_unfollow, name="feed_unfollow"),
     path("collections/<id:cid>/export/ptc.txt", reader.export_ptc_view, name="export_ptc"),
     path("collections/<id:cid>/export/label-studio.json", reader.export_label_studio_view, name="export_label_studio"),
+    path("collections/<id:cid>/export.<str:fmt>", exports.export_collection, name="export_collection"),
     path("collections/<id:cid>/articles/<aid:aid>/", reader.article, name="article"),
     path("collections/<id:cid>/articles/<aid:aid>.json", reader.article_json, name="article_json"),
+    path("collections/<id:cid>/articles/<aid:aid>/rename/", editing.article_rename, name="article_rename"),
+    path("collections/<id:cid>/articles/<aid:aid>/delete/", editing.article_delete, name="article_delete"),
     path("collections/<id:cid>/articles/<aid:aid>/corrections/", reader.correct, name="correct"),
+    path("collections/<id:cid>/articles/<aid:aid>/corrections/<id:corr>/delete/", corrections.correction_delete,
+         name="correction_delete"),
     path("search/", search.search_page, name="search"),
     path("search.json", search.search_json, name="search_json"),
     # The API.

@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from slant.errors import InputError
 from slant.web import access
 from slant.web.accounts.models import ApiToken
+from slant.web.accounts.quotas import QuotaExceeded
 from slant.web.http import article_meta, json_response
 from slant.web.jobs.status import analysis_state
 from slant.web.library import adding
@@ -144,7 +145,10 @@ def collection_articles(request: HttpRequest, cid: int) -> HttpResponse:
         return _error(str(exc), 400)
     if not articles:
         return _error("; ".join(errors) or "no article found", 400)
-    entries = adding.add_articles(member.collection, articles, user=request.user, origin=origin)
+    try:
+        entries = adding.add_articles(member.collection, articles, user=request.user, origin=origin)
+    except QuotaExceeded as exc:
+        return _error(str(exc), exc.status)
     states = [analysis_state(e.article) for e in entries]
     first = {"id": entries[0].article_id, "status": states[0]["status"]}
     if len(entries) > 1:

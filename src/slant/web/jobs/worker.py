@@ -11,7 +11,10 @@ def main(argv: list[str] | None = None) -> None:
     from slant import store
 
     store.setup()
+    from slant.web.jobs import runner
     from slant.web.jobs.runner import work
+
+    runner.HARD_LIMIT = True  # a job stuck past its limit ends this process; `slant serve` starts another
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -1,8 +1,12 @@
-"""Adding articles to a collection: from an upload, pasted text or a URL.
+"""Adding articles to a collection: from uploads, pasted text or a URL.
 
-Every way ends in ``add_articles``: the article is stored once per text,
-linked to the collection, indexed for search and queued for analysis.
-Nothing is analysed here.
+Pasted text becomes an article at once. Files and URLs are only checked for
+what costs nothing (size, type, a well-formed address) and stored as an
+``Upload``; an intake job reads or fetches them in a worker
+(``read_intake``), under the job's time limit, so a large archive or a slow
+site never holds a request. Every way ends in ``add_articles``: the article
+is stored once per text, linked to the collection, indexed for search and
+queued for analysis. Nothing is analysed here.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from slant.article import Article
 from slant.errors import InputError, SlantError
 from slant.sources import SUFFIXES
 from slant.store.models import Article as StoredArticle
-from slant.web.library.models import Collection, Entry
+from slant.web.library.models import Collection, Entry, Upload
 
 # File types the sources read, by suffix, each optionally gzipped (".warc.gz").
 KNOWN_SUFFIXES = SUFFIXES
@@ -29,6 +33,7 @@ KNOWN_SUFFIXES = SUFFIXES
 @dataclass
 class Added:
     entries: list[Entry] = field(default_factory=list)
+    uploads: list[Upload] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 
@@ -94,6 +99,66 @@ def read_upload(upload: object) -> tuple[list[Article], list[str]]:
     return read_bytes(upload.read(), name)  # type: ignore[attr-defined]
 
 
+def check_file(name: str, size: int) -> None:
+    """What can be refused before reading a file: its size and type."""
+    limit = settings.SLANT_MAX_UPLOAD_BYTES
+    if size > limit:
+        raise InputError(name, f"the file is {size} bytes, over the limit of {limit}")
+    if size == 0:
+        raise InputError(name, "the file is empty")
+    if suffix_of(name) is None:
+        raise InputError(name, f"unknown file type; slant reads {', '.join(KNOWN_SUFFIXES)}")
+
+
+def check_url(url: str) -> str:
+    url = url.strip()
+    if not url.lower().startswith(("http://", "https://")) or len(url) > 4000:
+        raise InputError(url[:200] or "<url>", "only http:// and https:// addresses can be fetched")
+    return url
+
+
+def queue_file(collection: Collection, *, user: object, name: str, data: bytes, origin: str = "upload") -> Upload:
+    """Store an uploaded file and queue the job that reads it; cheap checks first."""
+    name = os.path.basename(name or "") or "upload"
+    check_file(name, len(data))
+    if not data.strip():
+        raise InputError(name, "the file is empty")
+    from slant.web.accounts.quotas import check_quota
+    from slant.web.jobs.runner import enqueue_intake
+
+    check_quota(user, bytes=len(data), jobs=1)  # the articles it holds are checked again as they are added
+    with transaction.atomic():
+        upload = Upload.objects.create(collection=collection, user=user, origin=origin, filename=name[:255], data=data, size=len(data))
+        enqueue_intake(upload)
+    return upload
+
+
+def queue_url(collection: Collection, *, user: object, url: str, origin: str = "url") -> Upload:
+    """Queue the job that fetches ``url`` (nothing is fetched in the request)."""
+    url = check_url(url)
+    from slant.web.accounts.quotas import check_quota
+    from slant.web.jobs.runner import enqueue_intake
+
+    check_quota(user, jobs=1)
+    with transaction.atomic():
+        upload = Upload.objects.create(collection=collection, user=user, origin=origin, url=url)
+        enqueue_intake(upload)
+    return upload
+
+
+def read_intake(upload: Upload) -> tuple[list[Article], list[str]]:
+    """In the worker: the articles of a stored upload, or of the page at its URL."""
+    try:
+        if upload.url and not upload.filename:
+            return url_articles(upload.url)
+        articles, errors = read_bytes(bytes(upload.data), upload.filename)
+        if upload.url:  # an HTML page given with its address (the API's "html" with "url")
+            articles = [a.replace(url=a.url or upload.url) for a in articles]
+        return articles, errors
+    except InputError as exc:
+        return [], [str(exc)]
+
+
 def text_article(text: str, *, title: str | None = None, url: str | None = None) -> Article:
     from slant.sources import article_from_text
 
@@ -139,9 +204,12 @@ def store_article(article: Article) -> StoredArticle:
 
 def add_articles(collection: Collection, articles: Iterable[Article], *, user: object, origin: str) -> list[Entry]:
     """Store, link, index and queue each article; the same text is stored once."""
+    from slant.web.accounts.quotas import check_quota
     from slant.web.jobs.runner import enqueue
     from slant.web.search.index import index_article
 
+    articles = list(articles)
+    check_quota(user, articles=len(articles), bytes=sum(len(a.text.encode("utf-8")) for a in articles), jobs=len(articles))
     entries = []
     for article in articles:
         with transaction.atomic():
@@ -150,6 +218,6 @@ def add_articles(collection: Collection, articles: Iterable[Article], *, user: o
                 collection=collection, article=row, defaults={"added_by": user, "origin": origin}
             )
             index_article(row)
-        enqueue(row)
+        enqueue(row, owner=user)
         entries.append(entry)
     return entries

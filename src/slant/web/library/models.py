@@ -52,7 +52,40 @@ class Entry(models.Model):
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     added_at = models.DateTimeField(auto_now_add=True)
     origin = models.CharField(max_length=20, default="paste")  # upload, paste, url, api
+    # A name given in this collection (rename); the stored article keeps its own title,
+    # which other collections holding the same text still show.
+    title = models.CharField(max_length=500, blank=True, default="")
 
     class Meta:
         ordering = ["-added_at", "id"]
         constraints = [models.UniqueConstraint(fields=["collection", "article"], name="article_once_per_collection")]
+
+
+class Upload(models.Model):
+    """Raw input waiting to be read into articles: an uploaded file, a page to fetch.
+
+    The request only stores it and queues an intake job; the worker reads
+    (or fetches) it, adds each article it holds to ``collection`` and writes
+    what happened into ``report``: ``{"articles": [ids], "errors": [messages]}``.
+    """
+
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="uploads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    origin = models.CharField(max_length=20, default="upload")  # upload, url, api
+    filename = models.CharField(max_length=255, blank=True, default="")
+    url = models.TextField(blank=True, default="")
+    data = models.BinaryField(blank=True, default=b"")
+    size = models.PositiveBigIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+
+    @property
+    def label(self) -> str:
+        """What the user gave: the file's name or the URL."""
+        return self.filename or self.url or f"upload {self.pk}"
+
+    def __str__(self) -> str:
+        return self.label

@@ -16,10 +16,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from slant.errors import InputError
 from slant.web import access
 from slant.web.http import article_meta, json_response
-from slant.web.jobs.status import analysis_state
+from slant.web.jobs.status import statuses_of
 from slant.web.library import adding
 from slant.web.library.forms import AddArticleForm, CollectionForm, MemberForm
 from slant.web.library.models import Collection, Membership, Role
+from slant.web.library.paging import Page, page_of
 
 
 def _require_login_404(request: HttpRequest) -> None:
@@ -61,28 +62,47 @@ def collection_create(request: HttpRequest) -> HttpResponse:
     return redirect("collection", cid=collection.pk)
 
 
-def collection_data(member: Membership) -> dict[str, Any]:
+def collection_data(member: Membership, page: Page | None = None) -> dict[str, Any]:
+    """The collection with one page of its articles (newest first), its members and the page's place."""
     collection = member.collection
-    entries = collection.entries.select_related("article").order_by("-added_at", "id")
+    entries = collection.entries.select_related("article").defer("article__text").order_by("-added_at", "id")
+    if page is None:
+        page = Page(1, 1, 0, 0)
+        rows = list(entries)
+        page.count = page.size = len(rows)
+    else:
+        rows = list(entries[page.offset:page.offset + page.size])
+    states = statuses_of(e.article_id for e in rows)
     articles = []
-    for entry in entries:
-        state = analysis_state(entry.article)
-        articles.append({**article_meta(entry.article), "status": state["status"], "error": state["error"],
-                         "added_at": entry.added_at.isoformat(), "origin": entry.origin})
+    for entry in rows:
+        status, error = states[entry.article_id]
+        articles.append({**article_meta(entry.article), **({"title": entry.title} if entry.title else {}),
+                         "status": status, "error": error, "added_at": entry.added_at.isoformat(), "origin": entry.origin})
     members = [
         {"username": m.user.get_username(), "role": m.role}
         for m in collection.memberships.select_related("user").order_by("user__username")
     ]
-    return {"id": collection.pk, "name": collection.name, "role": member.role, "members": members, "articles": articles}
+    return {"id": collection.pk, "name": collection.name, "role": member.role, "members": members, "articles": articles,
+            **page.meta()}
+
+
+def requested_page(request: HttpRequest, member: Membership) -> Page:
+    """The page of the collection's articles that ``?page=N`` asks for (404 past the end)."""
+    try:
+        return page_of(request, member.collection.entries.count())
+    except InputError as exc:
+        raise Http404(str(exc)) from None
 
 
 def collection(request: HttpRequest, cid: int) -> HttpResponse:
     _require_login_404(request)
     member = access.membership(request.user, cid)
-    data = collection_data(member)
+    page = requested_page(request, member)
+    data = collection_data(member, page)
     return render(request, "library/collection.html", {
-        "collection": member.collection, "member": member, "data": data,
-        "can_edit": member.can(Role.EDITOR), "form": AddArticleForm(),
+        "collection": member.collection, "member": member, "data": data, "page": page, "query": "",
+        "can_edit": member.can(Role.EDITOR), "is_owner": member.can(Role.OWNER), "form": AddArticleForm(),
+        "pending": sum(a["status"] in ("queued", "running") for a in data["articles"]),
     })
 
 
@@ -90,7 +110,11 @@ def collection_json(request: HttpRequest, cid: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return json_response({"error": "authentication required"}, 401)
     member = access.membership(request.user, cid)
-    return json_response(collection_data(member))
+    try:
+        page = page_of(request, member.collection.entries.count())
+    except InputError as exc:
+        return json_response({"error": str(exc)}, 404)
+    return json_response(collection_data(member, page))
 
 
 @require_http_methods(["GET", "POST"])
@@ -116,7 +140,9 @@ def members_json(request: HttpRequest, cid: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return json_response({"error": "authentication required"}, 401)
     member = access.membership(request.user, cid)
-    return json_response({"collection": cid, "role": member.role, "members": collection_data(member)["members"]})
+    members = [{"username": m.user.get_username(), "role": m.role}
+               for m in member.collection.memberships.select_related("user").order_by("user__username")]
+    return json_response({"collection": cid, "role": member.role, "members": members})
 
 
 def _change_member(request: HttpRequest, collection: Collection, username: str, role: str) -> None:
@@ -138,23 +164,29 @@ def _change_member(request: HttpRequest, collection: Collection, username: str, 
 
 
 def add_from_form(request: HttpRequest, member: Membership, form: AddArticleForm) -> adding.Added:
-    """Read whatever the form was given (file, text or URL) and add what was readable."""
+    """Add pasted text at once; store files and URLs and queue the jobs that read them."""
     result = adding.Added()
     data = form.cleaned_data
-    try:
-        if data.get("file"):
-            articles, errors = adding.read_upload(data["file"])
-            origin = "upload"
-        elif data.get("text"):
-            articles, errors, origin = [adding.text_article(data["text"])], [], "paste"
-        else:
-            articles, errors = adding.url_articles(data["url"])
-            origin = "url"
-    except InputError as exc:
-        result.errors.append(str(exc))
-        return result
-    result.errors.extend(errors)
-    result.entries = adding.add_articles(member.collection, articles, user=request.user, origin=origin)
+    collection = member.collection
+    if data.get("file"):
+        for upload in data["file"]:
+            try:
+                size = int(upload.size or 0)
+                adding.check_file(upload.name or "upload", size)  # refused unread when too large
+                result.uploads.append(adding.queue_file(collection, user=request.user, name=upload.name, data=upload.read()))
+            except InputError as exc:
+                result.errors.append(str(exc))
+    elif data.get("text"):
+        try:
+            articles = [adding.text_article(data["text"])]
+            result.entries = adding.add_articles(collection, articles, user=request.user, origin="paste")
+        except InputError as exc:  # QuotaExceeded too
+            result.errors.append(str(exc))
+    else:
+        try:
+            result.uploads.append(adding.queue_url(collection, user=request.user, url=data["url"]))
+        except InputError as exc:
+            result.errors.append(str(exc))
     return result
 
 
@@ -168,11 +200,13 @@ def add_article(request: HttpRequest, cid: int) -> HttpResponse:
             result = add_from_form(request, member, form)
             for error in result.errors:
                 messages.error(request, error)
+            if result.uploads:
+                names = ", ".join(u.label for u in result.uploads[:5]) + (" ..." if len(result.uploads) > 5 else "")
+                messages.success(request, f"Queued {names}: read in the background, then analysed. Follow it here.")
+                return redirect("jobs", cid=cid)
             if result.entries:
                 messages.success(request, f"{len(result.entries)} article(s) added; analysis is queued.")
-                if len(result.entries) == 1:
-                    return redirect("article", cid=cid, aid=result.entries[0].article_id)
-                return redirect("collection", cid=cid)
+                return redirect("article", cid=cid, aid=result.entries[0].article_id)
         status = 400
     else:
         status = 200

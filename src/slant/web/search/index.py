@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db import connection
 
-from slant.store.models import Analysis, Article
+from slant.store.models import Article
 
 
 def index_article(article: Article) -> None:
@@ -28,6 +28,25 @@ def index_article(article: Article) -> None:
                 "INSERT INTO search_fts (article_id, title, body) VALUES (%s, %s, %s)",
                 [article.pk, article.title or "", article.text],
             )
+
+
+def unindex_articles(article_ids: list[str]) -> None:
+    """Take deleted articles out of the index (PostgreSQL searches the rows themselves)."""
+    if connection.vendor != "sqlite" or not article_ids:
+        return
+    with connection.cursor() as cur:
+        for i in range(0, len(article_ids), 500):
+            chunk = article_ids[i:i + 500]
+            cur.execute(f"DELETE FROM search_fts WHERE article_id IN ({', '.join(['%s'] * len(chunk))})", chunk)
+
+
+def indexed_ids() -> set[str]:
+    """Every article id in the index (for tests and checks: none may be left behind by a delete)."""
+    if connection.vendor != "sqlite":
+        return set()
+    with connection.cursor() as cur:
+        cur.execute("SELECT article_id FROM search_fts")
+        return {row[0] for row in cur.fetchall()}
 
 
 def _fts_query(text: str) -> str:
@@ -46,13 +65,14 @@ class Filters:
     entity: str = ""
 
 
-def _analysis_matches(data: dict[str, Any] | None, f: Filters) -> bool:
+def _analysis_matches(data: dict[str, Any] | None, labels: set[str], f: Filters) -> bool:
+    """``labels``: the techniques of the entry's persuasion spans as corrected in its collection."""
     if not f.technique and not f.entity:
         return True
     if data is None:
         return False
     layers = data.get("layers", {})
-    if f.technique and not any(s.get("label") == f.technique for s in layers.get("persuasion", [])):
+    if f.technique and f.technique not in labels:
         return False
     if f.entity:
         wanted = f.entity.casefold()
@@ -64,8 +84,13 @@ def _analysis_matches(data: dict[str, Any] | None, f: Filters) -> bool:
     return True
 
 
-def search(entries: Any, f: Filters, *, limit: int = 100) -> list[Any]:
-    """The entries (of the user's own, given as a queryset) that match the filters."""
+def search(entries: Any, f: Filters, *, limit: int = 2000) -> list[Any]:
+    """The entries (of the user's own, given as a queryset) that match the filters, best first.
+
+    The technique filter reads the persuasion spans as corrected in each
+    entry's collection: a rejected span no longer matches, a relabelled one
+    matches its new technique, an added one matches.
+    """
     qs = entries.select_related("article", "collection")
     if f.outlet:
         qs = qs.filter(article__outlet__icontains=f.outlet)
@@ -94,11 +119,10 @@ def search(entries: Any, f: Filters, *, limit: int = 100) -> list[Any]:
     else:
         found = list(qs.order_by("-added_at", "pk")[:2000])
     if f.technique or f.entity:
-        ids = {e.article_id for e in found}
-        latest: dict[str, Any] = {}
-        for row in Analysis.objects.filter(article_id__in=ids).order_by("created_at"):
-            latest[row.article_id] = row.data
-        found = [e for e in found if _analysis_matches(latest.get(e.article_id), f)]
+        from slant.web.reader.corrected import corrected_entries, kept
+
+        found = [e for e, _, data, result in corrected_entries(found)
+                 if _analysis_matches(data, {s["label"] for s in kept(result.spans)}, f)]
     seen: set[str] = set()
     unique = []
     for e in found:  # an article in two of the user's collections is listed once

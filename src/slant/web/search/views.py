@@ -6,12 +6,14 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from slant.errors import InputError
 from slant.techniques import TECHNIQUES
 from slant.web import access
 from slant.web.http import article_meta, json_response
+from slant.web.library.paging import Page, cut, page_of
 from slant.web.search.index import Filters, search
 
 
@@ -28,23 +30,41 @@ def _filters(request: HttpRequest) -> Filters:
                    until=_date(g.get("until")), technique=g.get("technique", "")[:80], entity=g.get("entity", "")[:200])
 
 
-def _results(request: HttpRequest, f: Filters) -> list[dict[str, Any]]:
-    if not any([f.q.strip(), f.outlet, f.since, f.until, f.technique, f.entity]):
-        return []
+def _results(request: HttpRequest, f: Filters) -> tuple[list[dict[str, Any]], Page]:
+    """One page of results (``?page=N``); an InputError for a page past the end."""
+    found = search(access.visible_entries(request.user), f) if any(
+        [f.q.strip(), f.outlet, f.since, f.until, f.technique, f.entity]) else []
+    page = page_of(request, len(found))
     return [
-        {**article_meta(e.article), "collection": e.collection_id, "collection_name": e.collection.name}
-        for e in search(access.visible_entries(request.user), f)
-    ]
+        {**article_meta(e.article), **({"title": e.title} if e.title else {}), "collection": e.collection_id,
+         "collection_name": e.collection.name}
+        for e in cut(found, page)
+    ], page
+
+
+def _query_string(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode() + "&" if params else ""
 
 
 @login_required
 def search_page(request: HttpRequest) -> HttpResponse:
     f = _filters(request)
-    return render(request, "search/search.html", {"f": f, "results": _results(request, f), "techniques": sorted(TECHNIQUES)})
+    try:
+        results, page = _results(request, f)
+    except InputError as exc:
+        raise Http404(str(exc)) from None
+    return render(request, "search/search.html", {"f": f, "results": results, "page": page, "query": _query_string(request),
+                                                  "techniques": sorted(TECHNIQUES)})
 
 
 def search_json(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return json_response({"error": "authentication required"}, 401)
     f = _filters(request)
-    return json_response({"query": f.q, "results": _results(request, f)})
+    try:
+        results, page = _results(request, f)
+    except InputError as exc:
+        return json_response({"error": str(exc)}, 404)
+    return json_response({"query": f.q, "results": results, **page.meta()})
