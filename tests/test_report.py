@@ -417,7 +417,10 @@ def test_it_shows_the_reader_spans_solid_and_the_candidates_on_request(_model_fi
     out = terminal_text(make_doc())
     assert "[?" not in out and display_name("Doubt") not in out and "3 more candidates scored below 0.60" in out
     out = terminal_text(make_doc(), show_candidates=True)
-    assert "[?7 " in out and "]7" in out and display_name("Doubt") in out
+    assert "[?7 " in out and "]7" in out and display_name("Doubt") in out  # Doubt is the 7th span in text order
+    # Without candidates the spans shown are numbered 1, 2, 3 ... with no gaps.
+    plain = terminal_text(make_doc())
+    assert all(f"[{n} " in plain for n in range(1, 8)) and "[8 " not in plain
 
 
 def test_it_marks_unreliable_techniques(_model_figures) -> None:
@@ -474,3 +477,19 @@ def test_it_draws_each_technique_in_the_one_palette() -> None:
     assert palette.palette_css() in page  # inlined from the same file the web app serves
     assert re.search(r'<mark class="hl t-loaded-language d\d"', page)
     assert palette.colour("Loaded_Language") == "#d53f8c"
+
+
+def test_it_fills_the_days_without_articles_with_zeros_in_the_attention_chart() -> None:
+    from slant.view import charts
+
+    series = [{"outlet_id": 1, "outlet": "A", "points": [{"period": "2024-05-01", "articles": 2}, {"period": "2024-05-04", "articles": 1}]},
+              {"outlet_id": 2, "outlet": "B", "points": [{"period": "2024-05-02", "articles": 3}]}]
+    spec = charts.attention_spec(series, "day", lambda s, since, until: f"/search/?outlet={s['outlet']}&since={since}&until={until}")
+    got = {(v["outlet"], v["period"]): v["articles"] for v in spec["data"]["values"]}
+    assert got == {("A", "2024-05-01"): 2, ("A", "2024-05-02"): 0, ("A", "2024-05-03"): 0, ("A", "2024-05-04"): 1,
+                   ("B", "2024-05-01"): 0, ("B", "2024-05-02"): 3, ("B", "2024-05-03"): 0, ("B", "2024-05-04"): 0}
+    assert {v["link"] for v in spec["data"]["values"] if v["outlet"] == "B" and v["period"] == "2024-05-02"} == {
+        "/search/?outlet=B&since=2024-05-02&until=2024-05-02"}
+    weekly = charts.all_periods(["2024-04-29", "2024-05-13"], "week")
+    assert weekly == ["2024-04-29", "2024-05-06", "2024-05-13"]
+    assert charts.period_end("2024-04-29", "week") == "2024-05-05" and charts.period_end("2024-02-01", "month") == "2024-02-29"

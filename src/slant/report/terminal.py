@@ -55,6 +55,8 @@ def render(
     model = build(doc, threshold=threshold)
     doc = model.doc
     spans = model.spans if show_candidates else model.shown
+    for n, span in enumerate(spans, 1):
+        span.order = n  # numbered 1, 2, 3 ... in the text as printed, whatever is left out
     console.print(_header(doc))
     console.print()
     console.print(_article_text(doc, spans))
@@ -136,7 +138,8 @@ def _marker_style(label: str | None, candidate: bool = False) -> Style:
 
 
 def _number(span: SpanView) -> str:
-    return f"?{span.index + 1}" if span.tier == CANDIDATE else str(span.index + 1)
+    """The span's marker: its place among the spans drawn (``SpanView.order``), ``?`` before a candidate's."""
+    return f"?{span.order}" if span.tier == CANDIDATE else str(span.order)
 
 
 def _article_text(doc: Doc, spans: list[SpanView]) -> Text:
@@ -289,7 +292,7 @@ def _entities(model: ArticleView, limit: int) -> Table | Group:
             if ev.label:
                 details.append(f"{ev.label} {view.fmt_score(ev.score)}: ", style="dim")
             else:
-                details.append(f"[{ev.start}, {ev.end}) ", style="dim")
+                details.append("• ", style="dim")
             details.append_text(_snippet_text(ev.snippet))
         stance = [_stance_text(ent.stance_label, ent.stance_score)] if has_stance else []
         table.add_row(name, Text(ent.type), str(ent.mentions), *stance, details)

@@ -158,6 +158,7 @@ class SpanView:
     reliability: float | str | None  # dev F1, "unreliable", or None when unknown
     key: str | None = None  # the reading view's correction key (m<i>, c<id>)
     state: str | None = None  # model, accepted, relabelled, added
+    order: int = 0  # its number among the spans a report draws (set by the report)
 
     @property
     def unreliable(self) -> bool:

@@ -117,18 +117,13 @@
   });
   document.addEventListener("keydown", function (e) { if (e.key === "Escape") { hide(); } });
 
-  // Links from the panels (stance evidence, quotes, dates) to their place in the text.
-  document.addEventListener("click", function (e) {
-    var link = e.target.closest && e.target.closest("a.goto[data-start]");
-    if (!link) { return; }
-    var root = link.closest("[data-slant-article]") || document;
-    var start = Number(link.getAttribute("data-start")), end = Number(link.getAttribute("data-end"));
+  // Scroll to [start, end) in an article's text and flash it; false if the text has no piece there.
+  function flash(root, start, end) {
     var pieces = Array.prototype.filter.call(root.querySelectorAll(".text [data-start]"), function (p) {
       var at = Number(p.getAttribute("data-start"));
       return at >= start && at < end;
     });
-    if (!pieces.length) { return; }
-    e.preventDefault();
+    if (!pieces.length) { return false; }
     pieces.forEach(function (p) {
       p.classList.remove("flash");
       void p.offsetWidth; // restart the animation
@@ -136,5 +131,19 @@
       setTimeout(function () { p.classList.remove("flash"); }, 2600);
     });
     pieces[0].scrollIntoView({block: "center", behavior: "smooth"});
+    return true;
+  }
+  // Links from the panels (stance evidence, quotes, dates) to their place in the text.
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest && e.target.closest("a.goto[data-start]");
+    if (!link) { return; }
+    var root = link.closest("[data-slant-article]") || document;
+    if (flash(root, Number(link.getAttribute("data-start")), Number(link.getAttribute("data-end")))) { e.preventDefault(); }
   });
+  // Links from other pages (a story's figures) name a range: #range-START-END.
+  var wanted = /^#range-(\d+)-(\d+)$/.exec(location.hash);
+  if (wanted) {
+    var first = document.querySelector("[data-slant-article]");
+    if (first) { flash(first, Number(wanted[1]), Number(wanted[2])); }
+  }
 })();
