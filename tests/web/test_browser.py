@@ -72,10 +72,18 @@ def test_it_goes_from_registration_to_an_exported_correction(
     upload.write_text(ARTICLE_TEXT, encoding="utf-8")
     page.set_input_files("#id_file", str(upload))
     page.click("main button[type=submit]")
-    page.wait_for_selector("#status[data-status=queued]")
+    page.wait_for_selector("h1:has-text('Jobs of')")  # an upload is read in the background first
+    assert run_pending_jobs(limit=1) == 1  # the worker, inline: reads the upload and queues its analysis
+    # The collection page says what is waiting and refreshes itself when the analysis is done.
+    page.goto(f"{base}/collections/")
+    page.click("text=Harbour coverage")
+    page.wait_for_selector("#progress:not([hidden])")
+    assert "1 article waiting" in page.inner_text("#progress")
     page.screenshot(path=str(SHOTS / "1-queued.png"), full_page=True)
-
-    assert run_pending_jobs() == 1  # the worker, inline; the page polls and reloads itself
+    assert run_pending_jobs() == 1
+    page.wait_for_selector(".status-done", timeout=30_000)  # reloaded by collection.js, no click
+    assert page.locator("#progress[hidden]").count() == 1
+    page.click("table.articles a")
     page.wait_for_selector("mark.hl", timeout=30_000)
     assert page.locator("mark.hl mark.hl").count() >= 1  # overlapping spans nest
     page.screenshot(path=str(SHOTS / "2-highlights.png"), full_page=True)
@@ -104,7 +112,7 @@ def test_it_goes_from_registration_to_an_exported_correction(
 
     page.click("main .crumbs a")
     with page.expect_download() as info:
-        page.click("text=Export labels (PTC)")
+        page.click("text=labels (PTC)")
     exported = Path(info.value.path()).read_text(encoding="utf-8")
     labels = [line.split("\t")[1] for line in exported.splitlines()]
     assert sorted(labels) == sorted(label for phrase, label, _ in MARKED if phrase != weakest[0])
