@@ -138,12 +138,13 @@ def main() -> None:
     try:
         api = requests.Session()
         api.headers["Authorization"] = f"Bearer {token}"
-        for _ in range(100):
+        start_by = time.monotonic() + 300
+        while time.monotonic() < start_by:
             try:
-                if api.get(f"{base}/api/collections", timeout=2).status_code == 200:
+                if api.get(f"{base}/api/collections", timeout=30).status_code == 200:
                     break
-            except requests.ConnectionError:
-                time.sleep(0.2)
+            except requests.RequestException:  # not listening yet, or slow to answer while it starts
+                time.sleep(0.5)
         cid = api.post(f"{base}/api/collections", json={"name": "bench"}).json()["id"]
         ids = [api.post(f"{base}/api/collections/{cid}/articles", json={"text": ARTICLE.format(n=n)}).json()["id"]
                for n in range(args.articles)]
