@@ -145,6 +145,14 @@ MATRIX: dict[str, list[Case]] = {
     "api_not_found": [("get", lambda ctx: {"rest": "collections/1/nothing"}, _no_data, {**{r: 404 for r in ROLES}, "anon": 401})],
     # Stories, outlets, attention (issue 13): lists answer every user, counting only their own collections
     # (test_stories_api.py checks that an outsider's lists are empty); one story or outlet is a 404 to them.
+    # Their pages: the lists count only the user's own collections (test_story_pages.py checks what an outsider
+    # sees there); one story or outlet is a 404 to an outsider; outlets_compare needs ?a=&b= (else 404).
+    "stories": [("get", _none, _no_data, {**LOGIN, "anon": 404})],
+    "story": [("get", _s, _no_data, PAGE)],
+    "outlets": [("get", _none, _no_data, {**LOGIN, "anon": 404})],
+    "outlet": [("get", _o, _no_data, PAGE)],
+    "outlets_compare": [("get", _none, _no_data, {r: 404 for r in ROLES})],
+    "attention": [("get", _none, _no_data, {**LOGIN, "anon": 404})],
     "api_stories": [("get", _none, _no_data, {**LOGIN, "anon": 401})],
     "api_story": [("get", _s, _no_data, TWIN)],
     "api_story_merge": [("post_json", _s, lambda ctx: {"stories": [_s(ctx)["sid"]]}, CHANGE_REFUSED)],

@@ -8,6 +8,8 @@ test-output/browser/. Skipped where chromium is not installed
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -267,3 +269,82 @@ def test_it_reads_an_article_in_two_tints_at_desktop_and_phone_width(
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto(base + "/")
     page.screenshot(path=str(SHOTS / "10-landing.png"), full_page=True)
+
+
+# -- the story view, an outlet profile, the attention chart ------------------
+
+
+def test_it_shows_a_story_an_outlet_and_an_attention_chart(live_server, transactional_db, browser_page, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from django.contrib.auth import get_user_model
+
+    from slant.store.aggregates.models import ArticleFacts
+    from slant.store.aggregates.stories import forget_indexes, story_of
+    from slant.store.ingest import save
+    from slant.web.library.models import Entry
+    from slant.web.library.views import create_collection
+
+    from .test_story_pages import COURIER, HERALD, _doc
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    forget_indexes()
+    owner = get_user_model().objects.create_user("analyst2", "a2@example.org", PASSWORD)
+    collection = create_collection(owner, "Harbour")
+    docs = [_doc(HERALD, "Herald"), _doc(COURIER, "Courier")]
+    later = _doc(HERALD.replace("won the council vote", "opened the works"), "Herald")  # a later day: lines to draw
+    later.article = dataclasses.replace(later.article, published=later.article.published + dt.timedelta(days=3))
+    for d in [*docs, later]:
+        save(d, "test-browser")
+        Entry.objects.create(collection=collection, article_id=d.article.id)
+    sid = story_of(docs[0].article.id)
+    herald = ArticleFacts.objects.get(article_id=docs[0].article.id).outlet_id
+    courier = ArticleFacts.objects.get(article_id=docs[1].article.id).outlet_id
+    page, base = browser_page, live_server.url
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _log_in(page, base, "analyst2")
+
+    page.goto(f"{base}/stories/")
+    page.click(f"a[href^='/stories/{sid}/']")
+    page.wait_for_selector("#actors-h")
+    assert page.locator("td.left-out").count() >= 1
+    page.screenshot(path=str(SHOTS / "11-story.png"), full_page=True)
+    # A count opens its spans; a span opens the article at its place, flashed.
+    page.locator("details.spans-of summary").first.click()
+    page.locator("details.spans-of[open] a").first.click()
+    page.wait_for_selector(".text .flash")
+    assert "#range-" in page.url
+    page.goto(f"{base}/stories/{sid}/")
+    _no_sideways_scroll(page)
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.reload()
+    _no_sideways_scroll(page)
+    page.screenshot(path=str(SHOTS / "12-story-phone.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.goto(f"{base}/outlets/{herald}/?interval=day")
+    page.wait_for_selector("[data-chart='o-over'][data-rendered='1'] svg")
+    page.wait_for_selector("[data-chart='o-rates'][data-rendered='1'] svg")
+    page.screenshot(path=str(SHOTS / "13-outlet.png"), full_page=True)
+    page.select_option("#compare-b", str(courier))
+    page.click("text=Side by side")
+    page.wait_for_selector("[data-chart='b-rates'][data-rendered='1'] svg")
+    _no_sideways_scroll(page)
+    page.screenshot(path=str(SHOTS / "14-outlets-compare.png"), full_page=True)
+
+    page.goto(f"{base}/attention/")
+    page.fill("#entity", "Unite")
+    page.click("text=Chart it")
+    page.wait_for_selector("[data-chart='attention-spec'][data-rendered='1'] svg")
+    assert page.locator("[data-chart='attention-spec'] svg path").count() >= 1
+    with page.expect_download() as info:
+        page.click("text=Save SVG")
+    assert info.value.suggested_filename == "attention.svg"
+    with page.expect_download() as info:
+        page.click("text=Export CSV")
+    assert Path(info.value.path()).read_text(encoding="utf-8").startswith("period,outlet_id,outlet,articles")
+    _no_sideways_scroll(page)
+    page.screenshot(path=str(SHOTS / "15-attention.png"), full_page=True)
+    # Everything drew under the app's Content-Security-Policy, with no script errors.
+    assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e], errors

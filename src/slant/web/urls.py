@@ -19,6 +19,7 @@ from slant.web.library import views as library
 from slant.web.reader import corrections, exports
 from slant.web.reader import views as reader
 from slant.web.search import views as search
+from slant.web.stories import pages as story_pages
 from slant.web.stories import views as stories
 
 
@@ -99,7 +100,13 @@ urlpatterns = [
     path("api/collections/<id:cid>", api.collection, name="api_collection"),
     path("api/collections/<id:cid>/articles", api.collection_articles, name="api_collection_articles"),
     path("api/articles/<str:aid>", api.article, name="api_article"),
-    # Stories, outlets and attention (issue 13).
+    # Stories, outlets and attention (issue 13): the pages, then their JSON API.
+    path("stories/", story_pages.story_list_page, name="stories"),
+    path("stories/<id:sid>/", story_pages.story_page, name="story"),
+    path("outlets/", story_pages.outlet_list_page, name="outlets"),
+    path("outlets/compare/", story_pages.outlet_compare_page, name="outlets_compare"),
+    path("outlets/<id:oid>/", story_pages.outlet_page, name="outlet"),
+    path("attention/", story_pages.attention_page, name="attention"),
     path("api/stories", stories.story_list, name="api_stories"),
     path("api/stories/<id:sid>", stories.story, name="api_story"),
     path("api/stories/<id:sid>/merge", stories.story_merge, name="api_story_merge"),
