@@ -60,7 +60,7 @@ def attention_spec(series: Sequence[Mapping[str, Any]], interval: str,
     return {
         "$schema": SCHEMA, "title": title, "width": "container", "height": 320, "autosize": {"type": "fit", "contains": "padding"},
         "data": {"values": values},
-        "mark": {"type": "line", "point": {"size": 60, "filled": True, "cursor": "pointer"}, "interpolate": "monotone"},
+        "mark": {"type": "line", "point": {"size": 60, "filled": True, "cursor": "pointer"}, "interpolate": "linear"},
         "encoding": {
             "x": {"field": "period", "type": "temporal", "timeUnit": unit, "title": f"{'Week starting' if interval == 'week' else 'Day'}"},
             "y": {"field": "articles", "type": "quantitative", "title": "Matching articles", "axis": {"tickMinStep": 1}},
