@@ -269,3 +269,12 @@ def test_it_finds_nearest_vectors_exactly_when_small_and_with_usearch_beyond() -
     assert len(index) == len(x) and index._ann is not None
     hits = sum(index.search(x[i], 1)[0][0] == i for i in range(0, len(x), 50))
     assert hits >= 0.95 * len(range(0, len(x), 50))
+
+
+def test_it_writes_attention_csv_that_a_spreadsheet_will_not_run() -> None:
+    from slant.store.aggregates.attention import to_csv
+
+    out = to_csv({"series": [{"outlet_id": 3, "outlet": "=HYPERLINK(\"x\")", "points": [{"period": "2024-05-01", "articles": 2}]},
+                             {"outlet_id": None, "outlet": "(unknown outlet)", "points": [{"period": "2024-05-02", "articles": 1}]}]})
+    assert out.splitlines() == ["period,outlet_id,outlet,articles", "2024-05-01,3,\"'=HYPERLINK(\"\"x\"\")\",2",
+                                "2024-05-02,,(unknown outlet),1"]
