@@ -214,11 +214,14 @@ def time_reads(using: str, clients: int = 4, per_client: int = 100) -> dict[str,
     from django.db import connections
     from django.test import Client
 
-    from slant.store.aggregates.models import ArticleActor, ArticleFacts, Outlet, Story
+    from django.db.models import Count
+
+    from slant.store.aggregates.models import ArticleActor, ArticleFacts, Outlet
 
     user = get_user_model().objects.using(using).get(username="bench")
     rng = random.Random(2)
-    story_ids = list(Story.objects.using(using).filter(size__gt=1).values_list("id", flat=True)[:5000])
+    story_ids = list(ArticleFacts.objects.using(using).values("story_id").annotate(c=Count("article_id"))
+                     .filter(c__gt=1).values_list("story_id", flat=True)[:5000])
     outlet_ids = list(Outlet.objects.using(using).filter(key__startswith="outlet ").values_list("id", flat=True))
     sample = list(ArticleFacts.objects.using(using).values_list("article_id", flat=True)[:2000])
     entities = list(ArticleActor.objects.using(using).filter(article_id__in=sample).values_list("key", flat=True).distinct()[:500])
