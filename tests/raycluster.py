@@ -96,6 +96,7 @@ class RayCluster:
         # Short paths: Ray's Unix sockets live under the temp folder (108-byte limit).
         self.root = Path(tempfile.mkdtemp(prefix="sray", dir=root or "/tmp"))
         self.nodes: list[Node] = []
+        self.lost: list[Node] = []  # nodes whose raylet was killed
         self.address: str | None = None
         # Ray >= 2.5x authenticates every call with a token: one of our own,
         # so neither ~/.ray/auth_token nor another cluster's token is involved.
@@ -147,7 +148,7 @@ class RayCluster:
         assert self.address, "start the head first"
         node = self._start(f"node{len(self.nodes)}", ["--node-ip-address=127.0.0.1", f"--address={self.address}"],
                            num_cpus)
-        self._wait_for(node, len(self.nodes), timeout)
+        self._wait_for(node, len(self.nodes) - len(self.lost), timeout)
         return node
 
     def alive_nodes(self) -> int:
@@ -180,6 +181,7 @@ class RayCluster:
         pid = self.raylet_pid(node)
         assert pid, f"no raylet for {node.name}"
         os.kill(pid, signal.SIGKILL)
+        self.lost.append(node)
         return pid
 
     def stop(self) -> None:
