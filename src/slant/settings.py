@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "slant.store",
+    "slant.store.aggregates",  # stories, outlets, attention (issue 13)
 ]
 # The web app (issue 5) adds its apps, middleware and templates below.
 
