@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from slant.web.stories.spec import paths as stories_paths
+
 _ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
 _STATUS = {"type": "string", "enum": ["queued", "running", "done", "failed"]}
 _ID = {"type": "string", "pattern": "^[0-9a-f]{64}$", "description": "SHA-256 of the article text"}
@@ -109,5 +111,6 @@ def spec() -> dict[str, Any]:
                                            "collections": {"type": "array", "items": {"type": "integer"}}}}}}},
                             **_errors(401, 404)}},
             },
+            **stories_paths(),  # issue 13: stories, outlets, attention
         },
     }
