@@ -240,12 +240,15 @@ def outlet_compare_page(request: HttpRequest) -> HttpResponse:
 
 def attention_page(request: HttpRequest) -> HttpResponse:
     _login_404(request)
-    if request.GET.getlist("outlet"):
-        # The form's checkboxes (outlet=1&outlet=2) become the API's comma-separated list.
-        query = request.GET.copy()
-        query["outlets"] = ",".join(x for x in request.GET.getlist("outlet") if x.isdigit())
-        query.pop("outlet")
-        request.GET = query
+    # The form sends its empty fields too; the API reads only the ones given. Its outlet checkboxes
+    # (outlet=1&outlet=2) become the API's comma-separated list.
+    query = request.GET.copy()
+    for key in [k for k in query if k != "outlet" and not query.get(k, "").strip()]:
+        query.pop(key)
+    if query.getlist("outlet"):
+        query["outlets"] = ",".join(x for x in query.getlist("outlet") if x.isdigit())
+    query.pop("outlet", None)
+    request.GET = query
     error = None
     result = None
     search = None
