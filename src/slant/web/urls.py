@@ -97,6 +97,10 @@ urlpatterns = [
     path("api/collections", api.collections, name="api_collections"),
     path("api/collections/<id:cid>", api.collection, name="api_collection"),
     path("api/collections/<id:cid>/articles", api.collection_articles, name="api_collection_articles"),
+    path("api/collections/<id:cid>/articles/<aid:aid>/corrections", api.corrections, name="api_corrections"),
+    path("api/collections/<id:cid>/articles/<aid:aid>/corrections/<id:cid2>", api.correction, name="api_correction"),
+    path("api/collections/<id:cid>/uploads/<id:uid>", api.upload, name="api_upload"),
+    path("api/collections/<id:cid>/export", api.export, name="api_export"),
     path("api/articles/<str:aid>", api.article, name="api_article"),
     re_path(r"^api/(?P<rest>.*)$", api.not_found, name="api_not_found"),
     # Small static files (CSS, JS), served by the app so `slant serve` needs
