@@ -25,7 +25,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
+import resource
+import threading
 import subprocess
 import sys
 import tempfile
@@ -60,15 +61,62 @@ def ingest(folder: Path, db: Path, stages: str | None, workers: int, cluster) ->
     return subprocess.Popen(command, env=cluster.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True), command
 
 
+class CpuSampler(threading.Thread):
+    """CPU seconds used by the cluster's processes (its nodes' sessions) while it runs.
+
+    Ray's actors are not children of the driver, and they are gone when the
+    batch ends, so their CPU time is read from /proc every quarter second
+    while they live; a process's last reading counts.
+    """
+
+    def __init__(self, sessions: list[int]) -> None:
+        super().__init__(daemon=True)
+        self.sessions, self.seen, self.stopped = set(sessions), {}, threading.Event()
+        self.baseline = self._read()
+
+    def _read(self) -> dict[int, float]:
+        ticks = os.sysconf("SC_CLK_TCK")
+        found = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(fields[3]) in self.sessions:
+                    found[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
+        return found
+
+    def run(self) -> None:
+        while not self.stopped.wait(0.25):
+            self.seen.update(self._read())
+
+    def total(self) -> float:
+        self.stopped.set()
+        self.join()
+        self.seen.update(self._read())
+        return sum(cpu - self.baseline.get(pid, 0.0) for pid, cpu in self.seen.items())
+
+
 def timed(folder: Path, db: Path, stages: str | None, workers: int, cluster) -> dict:  # type: ignore[no-untyped-def]
     load = os.getloadavg()[0]
+    sampler = CpuSampler([node.session for node in cluster.nodes])
+    sampler.start()
+    own = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     driver, _ = ingest(folder, db, stages, workers, cluster)
     out, err = driver.communicate(timeout=3600)
     wall = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cluster_cpu = sampler.total()
+    driver_cpu = (after.ru_utime + after.ru_stime) - (own.ru_utime + own.ru_stime)
     summary = summary_of(out)
+    n = summary.get("stored", 0)
     return {"nodes": workers, "workers": workers, "wall_s": round(wall, 1), **summary,
-            "articles_per_s": round(summary.get("stored", 0) / wall, 3), "exit": driver.returncode,
+            "articles_per_s": round(n / wall, 3), "cluster_cpu_s": round(cluster_cpu, 1),
+            "driver_cpu_s": round(driver_cpu, 1),
+            "cpu_s_per_article": round((cluster_cpu + driver_cpu) / n, 2) if n else None,
+            "exit": driver.returncode,
             "load_avg_before": round(load, 2), "load_avg_after": round(os.getloadavg()[0], 2),
             "stderr_tail": err[-300:] if driver.returncode else ""}
 

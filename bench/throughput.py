@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/throughput.py [--data DIR] [--limit N] [--stages a,b]
                                          [--configs local:1,local:2,ray:2] [--json OUT]
+                                         [--tree before=/tmp/old-checkout ...]
 
 Each configuration runs in a fresh child process, so each starts cold the
 same way: read the articles from their files (the 75 PTC dev articles by
@@ -21,6 +22,10 @@ Beside them, warm CPU-s/article: the same difference taken on CPU seconds
 (user + system, of the run and its worker processes; local engine only, Ray's
 processes are not children of the run). On cores shared with other work it
 is the steadier figure: the wall clock then mostly measures the neighbours.
+
+``--tree NAME=PATH`` runs another checkout beside this one, turn about
+within each configuration (its ``src`` first on ``PYTHONPATH``; e.g. a
+``git archive`` of the previous commit), so both see the same neighbours.
 
 The stages are the default pipeline as registered when the script runs,
 less any stage whose model cannot load here (printed, with the reason).
@@ -178,6 +183,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, default=None, help="also write the results here")
     ap.add_argument("--per-stage", type=int, default=None, metavar="N",
                     help="instead: CPU seconds per article of each stage over the first N articles, in this process")
+    ap.add_argument("--tree", action="append", default=[], metavar="NAME=PATH",
+                    help="also run another checkout (its src/ first on PYTHONPATH), e.g. before=/tmp/old; "
+                         "repeatable; the trees take turns within each configuration")
     ap.add_argument("--one", default=None, help=argparse.SUPPRESS)  # engine:workers, run in this process
     args = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -217,12 +225,16 @@ def main(argv: list[str] | None = None) -> int:
 
     total = args.limit or _count_articles(args.data)
     results = []
-    for config in args.configs.split(","):
+    trees = [("now", None)] + [(t.split("=", 1)[0], Path(t.split("=", 1)[1])) for t in args.tree]
+    for config, (tree, path) in ((c, t) for c in args.configs.split(",") for t in trees):
+        env = dict(os.environ)
+        if path is not None:
+            env["PYTHONPATH"] = os.pathsep.join([str(path / "src")] + [p for p in [env.get("PYTHONPATH")] if p])
         runs = []
         for limit in (max(2, total // 3), total):
             cmd = [sys.executable, __file__, "--data", str(args.data), "--stages", ",".join(stages),
                    "--one", config, "--limit", str(limit)]
-            done = subprocess.run(cmd, capture_output=True, text=True)
+            done = subprocess.run(cmd, capture_output=True, text=True, env=env)
             if done.returncode != 0:
                 print(f"{config}: failed\n{done.stderr[-2000:]}", file=sys.stderr)
                 return 1
@@ -235,19 +247,20 @@ def main(argv: list[str] | None = None) -> int:
         result["warm_cpu_s_per_article"] = (round((result["cpu_s"] - short["cpu_s"]) / extra_n, 3)
                                             if extra_n > 0 and engine_of(config) == "local" else None)
         result["short_run"] = short
+        result["tree"] = tree
         results.append(result)
-        print(f"{config:>8}: {result['articles']} articles ({result['failed']} failed) in {result['wall_s']} s; "
+        print(f"{tree}, {config:>8}: {result['articles']} articles ({result['failed']} failed) in {result['wall_s']} s; "
               f"overall {result['overall_per_s']}/s, warm {result['warm_per_s']}/s "
               f"({short['articles']} articles took {short['wall_s']} s); first result after "
               f"{result['first_result_s']} s (load {result['load_avg_before']}→{result['load_avg_after']}); "
               f"warm CPU-s/article {result['warm_cpu_s_per_article']}", flush=True)
 
     print()
-    print("| engine | workers | articles | wall s | first result s | overall articles/s | warm articles/s "
+    print("| tree | engine | workers | articles | wall s | first result s | overall articles/s | warm articles/s "
           "| warm CPU-s/article |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['engine']} | {r['workers']} | {r['articles']} | {r['wall_s']} | {r['first_result_s']} | "
+        print(f"| {r['tree']} | {r['engine']} | {r['workers']} | {r['articles']} | {r['wall_s']} | {r['first_result_s']} | "
               f"{r['overall_per_s']} | {r['warm_per_s']} | {r['warm_cpu_s_per_article']} |")
     if args.json:
         args.json.write_text(json.dumps({"stages": stages, "dropped": dropped, "results": results}, indent=2))

@@ -11,6 +11,7 @@ Each run is bounded by a request count and a time limit. Nothing leaves
 127.0.0.1.
 
     .venv/bin/python bench/web.py --clients 1,4,8 --requests 300 --max-seconds 30
+    .venv/bin/python bench/web.py --clients 50 --requests 0 --max-seconds 60   # load: 50 clients for 60 s each
 """
 
 from __future__ import annotations
@@ -44,11 +45,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def run_clients(make_session, url_of, clients: int, total: int, max_seconds: float) -> dict:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_clients(make_session, url_of, clients: int, total: int | None, max_seconds: float) -> dict:
+    """``clients`` threads, each with its own session, sending requests one after another
+    until ``total`` requests (None: no limit) or ``max_seconds`` have passed. A
+    request that fails (not 200, a connection error, a timeout) counts as an error."""
     latencies: list[float] = []
     errors = 0
+    kinds: dict[str, int] = {}
     lock = threading.Lock()
-    counter = iter(range(total))
+    counter = iter(range(total)) if total is not None else iter(int, 1)  # iter(int, 1): 0, 0, 0, ... forever
+    numbers = iter(range(10**12))
     deadline = time.monotonic() + max_seconds
 
     def client(i: int) -> None:
@@ -56,15 +71,22 @@ def run_clients(make_session, url_of, clients: int, total: int, max_seconds: flo
         session = make_session()
         while time.monotonic() < deadline:
             with lock:
-                n = next(counter, None)
-            if n is None:
+                go = next(counter, None)
+                n = next(numbers)
+            if go is None:
                 return
             t0 = time.perf_counter()
-            r = session.get(url_of(n), timeout=30)
+            try:
+                r = session.get(url_of(n), timeout=30)
+                kind = None if r.status_code == 200 else f"HTTP {r.status_code}"
+            except requests.RequestException as exc:
+                kind = type(exc).__name__
             dt = time.perf_counter() - t0
             with lock:
                 latencies.append(dt)
-                errors += r.status_code != 200
+                if kind is not None:
+                    errors += 1
+                    kinds[kind] = kinds.get(kind, 0) + 1
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     start = time.perf_counter()
@@ -74,19 +96,23 @@ def run_clients(make_session, url_of, clients: int, total: int, max_seconds: flo
         t.join()
     wall = time.perf_counter() - start
     latencies.sort()
-    p95 = latencies[max(0, int(len(latencies) * 0.95) - 1)] if latencies else float("nan")
+
+    def pct(q: float) -> float:
+        return latencies[max(0, int(len(latencies) * q + 0.5) - 1)] if latencies else float("nan")
+
     return {
-        "clients": clients, "requests": len(latencies), "errors": errors, "seconds": round(wall, 2),
+        "clients": clients, "requests": len(latencies), "errors": errors, "error_kinds": kinds, "seconds": round(wall, 2),
         "rps": round(len(latencies) / wall, 1), "p50_ms": round(statistics.median(latencies) * 1000, 1),
-        "p95_ms": round(p95 * 1000, 1),
+        "p95_ms": round(pct(0.95) * 1000, 1), "max_ms": round(latencies[-1] * 1000, 1) if latencies else None,
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", default="1,4,8", help="comma-separated concurrent client counts")
-    parser.add_argument("--requests", type=int, default=300, help="requests per run (upper bound)")
+    parser.add_argument("--requests", type=int, default=300, help="requests per run (upper bound; 0: none, run for --max-seconds)")
     parser.add_argument("--max-seconds", type=float, default=30.0, help="time limit per run")
+    parser.add_argument("--threads", type=int, default=8, help="waitress threads (slant serve's default is 8)")
     parser.add_argument("--articles", type=int, default=5)
     parser.add_argument("--stages", default="language,sentences,entities", help="SLANT_WEB_STAGES for the workers")
     parser.add_argument("--workers", type=int, default=1)
@@ -103,7 +129,8 @@ def main() -> None:
     token = subprocess.run([*slant, "token", "create", "bench"], text=True, env=env, check=True, capture_output=True).stdout.strip().splitlines()[-1]
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([*slant, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers)],
+    server = subprocess.Popen([*slant, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
+                               "--threads", str(args.threads)],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         api = requests.Session()
@@ -144,11 +171,15 @@ def main() -> None:
         rows = []
         for name, (make, url_of) in targets.items():
             for clients in [int(c) for c in args.clients.split(",")]:
-                result = {"target": name, **run_clients(make, url_of, clients, args.requests, args.max_seconds)}
+                cpu0 = cpu_seconds(server.pid)
+                run = run_clients(make, url_of, clients, args.requests or None, args.max_seconds)
+                result = {"target": name, **run, "server_cpu_s": round(cpu_seconds(server.pid) - cpu0, 1)}
                 rows.append(result)
                 print(json.dumps(result) if args.json else
-                      f"{name:13s} clients={clients:<3d} requests={result['requests']:<5d} errors={result['errors']:<3d} "
-                      f"{result['rps']:7.1f} req/s  p50 {result['p50_ms']:6.1f} ms  p95 {result['p95_ms']:6.1f} ms", flush=True)
+                      f"{name:13s} clients={clients:<3d} requests={result['requests']:<6d} errors={result['errors']:<3d} "
+                      f"{result['rps']:7.1f} req/s  p50 {result['p50_ms']:6.1f} ms  p95 {result['p95_ms']:6.1f} ms  "
+                      f"max {result['max_ms']} ms  server CPU {result['server_cpu_s']} s in {result['seconds']} s"
+                      + (f"  errors: {result['error_kinds']}" if result["errors"] else ""), flush=True)
     finally:
         server.terminate()
         try:

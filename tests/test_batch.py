@@ -460,3 +460,11 @@ def test_pool_workers_exit_when_the_driver_is_killed(tmp_path: Path, sqlite_url:
         for pid in workers:
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_an_article_whose_id_cannot_be_computed_fails_alone() -> None:
+    broken = Article(text="Title\n\nA lone surrogate \udc80 in the text", title="Title", source="bad.jsonl:3")
+    out = list(batch.run([broken, _article(1)], stages=CHEAP, dedupe=True))
+    assert out[0].failure is not None and out[0].failure.internal
+    assert "UnicodeEncodeError" in out[0].failure.reason
+    assert out[1].doc is not None

@@ -279,3 +279,19 @@ def test_iter_data_reads_bytes_as_a_named_file() -> None:
     assert isinstance(article, Article) and article.source == "upload.html"
     [error] = iter_data(b"{oops\n", "bad.jsonl")
     assert isinstance(error, SlantError) and str(error).startswith("bad.jsonl:1: invalid JSON")
+
+
+@pytest.mark.parametrize(
+    ("written", "published"),
+    [("2023", None), ("2023-03", None), ("Wed, 01 Mar 2023 08:00:00 GMT", dt.date(2023, 3, 1)),
+     ("2023-03-01T08:00:00Z", dt.date(2023, 3, 1)), ("Tue, 14 Nov 2023 08:00:00 GMT", dt.date(2023, 11, 14))],
+)
+def test_a_feed_item_dated_by_year_or_month_gets_no_made_up_day(tmp_path: Path, written: str, published: dt.date | None) -> None:
+    path = tmp_path / "feed.rss"
+    path.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title><item><title>Storm repairs</title>'
+        f"<pubDate>{written}</pubDate><description>The harbour reopened.</description></item></channel></rss>",
+        encoding="utf-8",
+    )
+    [article] = items(path)
+    assert isinstance(article, Article) and article.published == published

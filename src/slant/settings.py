@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "slant.store",
+    "slant.store.aggregates",  # stories, outlets, attention (issue 13)
 ]
 # The web app (issue 5) adds its apps, middleware and templates below.
 
@@ -116,7 +117,8 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    # ASVS 2.1.1: at least 12 characters; no upper limit below Django's own (any length, any character).
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -173,6 +175,8 @@ STATIC_ROOT = conf.env_str("SLANT_STATIC_ROOT") or str(DATA_DIR / "static")
 # TLS, HSTS, and trust the proxy's X-Forwarded-Proto header.
 HTTPS = conf.env_bool("SLANT_HTTPS", False)
 SESSION_COOKIE_HTTPONLY = True
+# A session lasts SLANT_SESSION_HOURS (default 12) from log-in, then one logs in again (ASVS 3.3.2).
+SESSION_COOKIE_AGE = conf.env_int("SLANT_SESSION_HOURS", 12, minimum=1) * 3600
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 if HTTPS:
@@ -184,6 +188,9 @@ if HTTPS:
         )
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # The __Host- prefix: browsers keep these cookies only if Secure, for this host and path / alone.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = conf.env_bool("SLANT_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = conf.env_int("SLANT_HSTS_SECONDS", 3600, minimum=0)

@@ -55,6 +55,27 @@ def _no_data(ctx: Ctx) -> None:
     return None
 
 
+def _s(ctx: Ctx) -> dict[str, Any]:
+    """The story of the fixture's article (grouped when its analysis was stored)."""
+    from slant.store.aggregates.stories import story_of
+
+    return {"sid": story_of(ctx["aid"])}
+
+
+def _o(ctx: Ctx) -> dict[str, Any]:
+    """An outlet for the fixture's article (its text has none)."""
+    from slant.store.aggregates.models import ArticleFacts
+    from slant.store.aggregates.outlets import outlet_for
+
+    outlet = outlet_for("Harbour Herald", None)
+    ArticleFacts.objects.filter(article_id=ctx["aid"]).update(outlet=outlet)
+    return {"oid": outlet.pk}
+
+
+# A merge or split the members may attempt: editors get as far as the check of the request (400: a story
+# cannot merge with itself; a split must leave some articles), a viewer is refused.
+CHANGE_REFUSED = {"owner": 400, "editor": 400, "viewer": 403, "outsider": 404, "anon": 401}
+
 def _f(ctx: Ctx) -> dict[str, Any]:
     """The collection and a feed it follows (created on first use)."""
     from django.utils import timezone
@@ -131,6 +152,18 @@ MATRIX: dict[str, list[Case]] = {
     "api_upload": [("get", lambda ctx: {"cid": ctx["cid"], "uid": ctx["uid"]}, _no_data, TWIN)],
     "api_export": [("get", _c, _no_data, TWIN)],
     "api_not_found": [("get", lambda ctx: {"rest": "collections/1/nothing"}, _no_data, {**{r: 404 for r in ROLES}, "anon": 401})],
+    # Stories, outlets, attention (issue 13): lists answer every user, counting only their own collections
+    # (test_stories_api.py checks that an outsider's lists are empty); one story or outlet is a 404 to them.
+    "api_stories": [("get", _none, _no_data, {**LOGIN, "anon": 401})],
+    "api_story": [("get", _s, _no_data, TWIN)],
+    "api_story_merge": [("post_json", _s, lambda ctx: {"stories": [_s(ctx)["sid"]]}, CHANGE_REFUSED)],
+    "api_story_split": [("post_json", _s, lambda ctx: {"articles": [ctx["aid"]]}, CHANGE_REFUSED)],
+    "api_outlets": [("get", _none, _no_data, {**LOGIN, "anon": 401})],
+    "api_outlets_compare": [("get", _none, _no_data, {**{r: 400 for r in ROLES}, "anon": 401})],
+    "api_outlet": [("get", _o, _no_data, TWIN)],
+    "api_outlet_name": [("post_json", _o, lambda ctx: {"name": f"Named by {ctx['role']}"}, TWIN)],
+    "api_attention": [("get", _none, _no_data, {**LOGIN, "anon": 401})],
+    "api_attention_csv": [("get", _none, _no_data, {**LOGIN, "anon": 401})],
 }
 
 # Pages anyone may open (they hold nothing private), tested in test_it_serves_public_pages.

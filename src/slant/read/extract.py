@@ -146,7 +146,7 @@ def publication_date(value: str | None, html: str) -> dt.date | None:
         date = dt.date.fromisoformat(value[:10])
     except ValueError:
         return None
-    if date.day != 1 or _writes_first_of_month(date, html):
+    if date.day != 1 or writes_first_of_month(date, html):
         return date
     return None
 
@@ -155,7 +155,7 @@ _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "augu
            "september", "october", "november", "december")
 
 
-def _writes_first_of_month(date: dt.date, html: str) -> bool:
+def writes_first_of_month(date: dt.date, html: str) -> bool:
     """Whether the page writes ``date`` (a 1st of the month) with its day."""
     y, m = date.year, date.month
     month = rf"(?:0?{m}|{_MONTHS[m - 1]}|{_MONTHS[m - 1][:3]}\.?)"

@@ -128,7 +128,7 @@ def _article(entry: Any, source: str, outlet: str | None, language: str | None) 
         url=entry.get("link") or None,
         outlet=outlet,
         author=_clean(entry.get("author")),
-        published=_struct_date(entry.get("published_parsed") or entry.get("updated_parsed")),
+        published=_entry_date(entry),
         language=language,
         source=source,
     )
@@ -139,6 +139,24 @@ def _clean(value: Any) -> str | None:
         return None
     value = " ".join(value.split())
     return value or None
+
+
+def _entry_date(entry: Any) -> dt.date | None:
+    """The item's date; a 1st of the month only when the feed writes the day.
+
+    feedparser reads "2023" as 1 January 2023 and "2023-03" as 1 March: a
+    made-up day that relative dates would be resolved against.
+    """
+    from .extract import writes_first_of_month
+
+    for key in ("published", "updated"):
+        date = _struct_date(entry.get(f"{key}_parsed"))
+        if date is not None:
+            raw = entry.get(key)
+            if date.day != 1 or writes_first_of_month(date, raw if isinstance(raw, str) else ""):
+                return date
+            return None
+    return None
 
 
 def _struct_date(value: time.struct_time | None) -> dt.date | None:

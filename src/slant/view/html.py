@@ -122,8 +122,8 @@ def controls_html(view: ArticleView, prefix: str = "", *, level: int = 2) -> str
         out.append(
             f'<li class="{t.css}{" unrel" if t.unreliable else ""}">'
             f'<input type="checkbox" id="{box}" class="tech-filter" value="{e(t.label)}" checked>'
-            f'<label for="{box}" title="{e(t.definition)}"><span class="swatch" aria-hidden="true"></span>'
-            f'{e(t.name)} <span class="count" data-count="{e(t.label)}" title="spans shown">{t.shown}</span>'
+            f'<label for="{box}" title="{e(t.definition)}"><span class="tname"><span class="swatch" aria-hidden="true"></span>'
+            f'{e(t.name)}</span> <span class="count" data-count="{e(t.label)}" title="spans shown">{t.shown}</span>'
             f'<span class="cands" data-cands="{e(t.label)}" title="candidates below the threshold">+{t.candidates}</span>{rel}</label></li>'
         )
     out.append("</ul></fieldset>")
@@ -173,7 +173,10 @@ def techniques_html(view: ArticleView, prefix: str = "", *, level: int = 2) -> s
     out = [f'<section class="card" aria-labelledby="{hid}"><{h} id="{hid}">Techniques</{h}>']
     out.append(f"<p>{view.persuasive_share:.0%} of the body text is covered by at least one span shown.</p>")
     out.append('<div class="scroll"><table class="techniques"><thead><tr><th scope="col">Technique</th><th scope="col">Shown</th>'
-               '<th scope="col">Candidates</th><th scope="col">Mean score</th><th scope="col">Reliability</th></tr></thead><tbody>')
+               '<th scope="col"><abbr title="Candidates below the threshold">+Cand.</abbr></th>'
+               '<th scope="col"><abbr title="Mean score of the spans shown">Mean</abbr></th>'
+               '<th scope="col"><abbr title="How reliable the model is for this technique (F1 on the dev set)">Reliability</abbr></th>'
+               '</tr></thead><tbody>')
     for t in view.techniques:
         out.append(
             f'<tr class="{t.css}"><th scope="row"><span class="swatch" aria-hidden="true"></span>'

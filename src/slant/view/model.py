@@ -66,8 +66,15 @@ class Sentences:
         i = bisect.bisect_right(self.starts, start) - 1
         if i >= 0 and self.spans[i].end >= end:
             return self.spans[i].start, self.spans[i].end
-        # No sentence holds the whole span: a window of text around it.
-        return max(0, start - 80), min(len(self.text), end + 80)
+        # No sentence holds the whole span: a window of text around it, cut between words.
+        a, b = max(0, start - 80), min(len(self.text), end + 80)
+        if a > 0:
+            space = self.text.find(" ", a, start)
+            a = space + 1 if space != -1 else a
+        if b < len(self.text):
+            space = self.text.rfind(" ", end, b)
+            b = space if space != -1 else b
+        return a, b
 
 
 @dataclasses.dataclass(frozen=True)

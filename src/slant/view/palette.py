@@ -38,7 +38,7 @@ OTHER_CLASS = "t-other"
 # Opacity of the background tint (as a hex alpha on the technique colour): the
 # spans a reader is shown get a solid tint, the remaining candidates a light one.
 SOLID_ALPHA = "40"
-LIGHT_ALPHA = "16"
+LIGHT_ALPHA = "1f"
 
 
 def colour(label: str | None) -> str:

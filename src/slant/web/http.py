@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import JsonResponse
+from django.http import HttpResponseNotAllowed, JsonResponse
 
 
 def json_response(data: Any, status: int = 200) -> JsonResponse:
@@ -37,13 +37,21 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
+PAGE_METHODS = {"GET", "HEAD", "POST", "OPTIONS"}
+
+
 def security_headers(get_response: Any) -> Any:
-    """Middleware: the CSP on every response, and ``Cache-Control: private, no-store`` on
+    """Middleware: methods other than GET, HEAD, POST (and OPTIONS) refused outside the API,
+    the CSP on every response, and ``Cache-Control: private, no-store`` on
     everything a signed-in user or an API client gets (pages, JSON twins, API
     answers, exports), so no shared cache or back button keeps a private page."""
 
     def middleware(request: Any) -> Any:
-        response = get_response(request)
+        if request.method not in PAGE_METHODS and not request.path.startswith("/api/"):
+            # HTML forms send GET and POST only; the API declares its own methods per URL.
+            response = HttpResponseNotAllowed(sorted(PAGE_METHODS))
+        else:
+            response = get_response(request)
         response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         user = getattr(request, "user", None)
         private = (
@@ -54,6 +62,9 @@ def security_headers(get_response: Any) -> Any:
         if private and not request.path.startswith("/static/"):
             response["Cache-Control"] = "private, no-store"
             response.headers.pop("Expires", None)
+        if request.path.startswith("/api/") and "Content-Disposition" not in response:
+            # An API answer opened in a browser is a download, never a page (ASVS 14.4.2).
+            response["Content-Disposition"] = 'attachment; filename="api.json"'
         return response
 
     return middleware

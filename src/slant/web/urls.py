@@ -19,6 +19,7 @@ from slant.web.library import views as library
 from slant.web.reader import corrections, exports
 from slant.web.reader import views as reader
 from slant.web.search import views as search
+from slant.web.stories import views as stories
 
 
 class ArticleId:
@@ -102,6 +103,17 @@ urlpatterns = [
     path("api/collections/<id:cid>/uploads/<id:uid>", api.upload, name="api_upload"),
     path("api/collections/<id:cid>/export", api.export, name="api_export"),
     path("api/articles/<str:aid>", api.article, name="api_article"),
+    # Stories, outlets and attention (issue 13).
+    path("api/stories", stories.story_list, name="api_stories"),
+    path("api/stories/<id:sid>", stories.story, name="api_story"),
+    path("api/stories/<id:sid>/merge", stories.story_merge, name="api_story_merge"),
+    path("api/stories/<id:sid>/split", stories.story_split, name="api_story_split"),
+    path("api/outlets", stories.outlet_list, name="api_outlets"),
+    path("api/outlets/compare", stories.outlet_compare, name="api_outlets_compare"),
+    path("api/outlets/<id:oid>", stories.outlet, name="api_outlet"),
+    path("api/outlets/<id:oid>/name", stories.outlet_name, name="api_outlet_name"),
+    path("api/attention", stories.attention_json, name="api_attention"),
+    path("api/attention.csv", stories.attention_csv, name="api_attention_csv"),
     re_path(r"^api/(?P<rest>.*)$", api.not_found, name="api_not_found"),
     # Small static files (CSS, JS), served by the app so `slant serve` needs
     # nothing else; a reverse proxy may serve /static/ itself.

@@ -1,0 +1,112 @@
+"""Attention over time: for a search, how many articles match per day or week, one series per outlet.
+
+The search combines any of: a word or phrase (``q``, the database's full-text search: SQLite's FTS5
+table of the web app's search, PostgreSQL's ``to_tsvector('english', text)`` with a GIN index), an
+entity (an actor key: the merged name, case-insensitive), a technique (a persuasion label counted at
+``facts.MIN_SCORE``), and outlet ids. Counting is one ``GROUP BY outlet, period`` in the database.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import io
+import re
+from typing import Any
+
+from slant.errors import InputError
+
+from .facts import name_key
+
+
+@dataclasses.dataclass
+class Search:
+    q: str = ""
+    entity: str = ""
+    technique: str = ""
+    outlets: tuple[int, ...] = ()
+    interval: str = "day"
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+    def describe(self) -> dict[str, Any]:
+        return {"q": self.q, "entity": self.entity, "technique": self.technique, "outlets": list(self.outlets),
+                "interval": self.interval, "since": self.since.isoformat() if self.since else None,
+                "until": self.until.isoformat() if self.until else None}
+
+
+def _word_matches(q: str, using: str) -> Any:
+    """A queryset of article ids whose text matches ``q`` (full-text), or a list on SQLite."""
+    from django.db import connections
+
+    from slant.store.models import Article
+
+    words = re.findall(r"\w+", q, flags=re.UNICODE)
+    if not words:
+        raise InputError("q", "give at least one word to search for")
+    conn = connections[using]
+    if conn.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchVector
+
+        return (Article.objects.using(using).annotate(v=SearchVector("text", config="english"))
+                .filter(v=SearchQuery(" ".join(words), config="english", search_type="plain")).values("id"))
+    if conn.vendor == "sqlite" and "search_fts" in conn.introspection.table_names():
+        with conn.cursor() as cur:
+            cur.execute("SELECT article_id FROM search_fts WHERE search_fts MATCH %s",
+                        [" ".join(f'"{w}"' for w in words)])
+            return [r[0] for r in cur.fetchall()]
+    qs = Article.objects.using(using)
+    for w in words:
+        qs = qs.filter(text__icontains=w)
+    return qs.values("id")
+
+
+def series(search: Search, *, articles: Any = None, user: Any = None, using: str = "default") -> dict[str, Any]:
+    """``{"search", "interval", "total", "series": [{"outlet_id", "outlet", "points": [{"period", "articles"}]}]}``."""
+    from django.db.models import Count, DateField
+
+    from .models import ArticleActor, ArticleFacts, ArticleTechnique
+    from .outlets import _trunc, display_names
+
+    trunc = _trunc(search.interval)
+    if search.interval not in ("day", "week"):
+        raise InputError("interval", "must be day or week")
+    qs = ArticleFacts.objects.using(using).filter(published__isnull=False)
+    if articles is not None:
+        qs = qs.filter(article_id__in=articles)
+    if search.since:
+        qs = qs.filter(published__gte=search.since)
+    if search.until:
+        qs = qs.filter(published__lte=search.until)
+    if search.outlets:
+        qs = qs.filter(outlet_id__in=list(search.outlets))
+    if search.entity.strip():
+        qs = qs.filter(article_id__in=ArticleActor.objects.using(using).filter(key=name_key(search.entity)).values("article_id"))
+    if search.technique.strip():
+        qs = qs.filter(article_id__in=ArticleTechnique.objects.using(using).filter(technique=search.technique.strip())
+                       .values("article_id"))
+    if search.q.strip():
+        qs = qs.filter(article_id__in=_word_matches(search.q, using))
+    rows = list(qs.annotate(period=trunc("published", output_field=DateField())).values("outlet_id", "period")
+                .annotate(n=Count("article_id")).order_by("outlet_id", "period"))
+    names = display_names({r["outlet_id"] for r in rows if r["outlet_id"] is not None}, user, using=using)
+    by: dict[Any, list[dict[str, Any]]] = {}
+    for r in rows:
+        by.setdefault(r["outlet_id"], []).append({"period": r["period"].isoformat()[:10], "articles": r["n"]})
+    out = [{"outlet_id": oid, "outlet": names.get(oid, "(unknown outlet)") if oid is not None else "(unknown outlet)",
+            "points": pts} for oid, pts in by.items()]
+    out.sort(key=lambda s: (-sum(p["articles"] for p in s["points"]), s["outlet"]))
+    return {"search": search.describe(), "interval": search.interval,
+            "total": sum(r["n"] for r in rows), "series": out}
+
+
+def to_csv(result: dict[str, Any]) -> str:
+    """``period,outlet_id,outlet,articles`` rows of a ``series`` result."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["period", "outlet_id", "outlet", "articles"])
+    for s in result["series"]:
+        for p in s["points"]:
+            w.writerow([p["period"], "" if s["outlet_id"] is None else s["outlet_id"], s["outlet"], p["articles"]])
+    return buf.getvalue()

@@ -1,0 +1,101 @@
+"""From one stored analysis to the narrow rows the aggregates count.
+
+Called once per new analysis (``stories.on_saved``). The rows are derived
+data: ``rebuild_facts`` recomputes them from the analyses at any time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any, Mapping
+
+from slant import conf
+
+# Persuasion spans count toward rates from this calibrated score up (the layer keeps every span with its score;
+# a view applies its own cut). 0.5: the span is more likely right than wrong.
+MIN_SCORE = conf.env_float("SLANT_AGGREGATE_MIN_SCORE", 0.5)
+ACTOR_TYPES = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT"}
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def name_key(name: str) -> str:
+    return re.sub(r"\s+", " ", name).strip().casefold()[:200]
+
+
+def word_count(data: Mapping[str, Any]) -> int:
+    return len(_WORD.findall(data.get("article", {}).get("text", "")))
+
+
+def techniques(data: Mapping[str, Any], min_score: float = MIN_SCORE) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for span in data.get("layers", {}).get("persuasion", []):
+        score = span.get("score")
+        if span.get("label") and (score is None or score >= min_score):
+            counts[span["label"]] = counts.get(span["label"], 0) + 1
+    return counts
+
+
+def actors(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The article's merged entities of actor types, one per key."""
+    out: dict[str, dict[str, Any]] = {}
+    for e in data.get("entities", []) or []:
+        name = (e.get("name") or "").strip()
+        if not name or e.get("type") not in ACTOR_TYPES:
+            continue
+        key = name_key(name)
+        stance = e.get("stance") or {}
+        row = out.get(key)
+        if row is None:
+            out[key] = {"key": key, "name": name[:200], "type": e["type"], "mentions": int(e.get("mentions") or 1),
+                        "stance": stance.get("label"), "stance_score": stance.get("score"), "entity": e.get("id")}
+        else:
+            row["mentions"] += int(e.get("mentions") or 1)
+    return list(out.values())
+
+
+def quote_sources(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Speakers and source outlets of the article's quotes, by entity name, with counts."""
+    names = {e.get("id"): (e.get("name") or "").strip() for e in data.get("entities", []) or []}
+    counts: dict[tuple[str, str], list[Any]] = {}
+    for q in data.get("layers", {}).get("quotes", []):
+        for kind in ("speaker", "source"):
+            name = names.get(q.get(kind)) if q.get(kind) else None
+            if name:
+                k = (kind, name_key(name))
+                counts.setdefault(k, [name[:200], 0])[1] += 1
+    return [{"kind": k, "key": key, "name": v[0], "count": v[1]} for (k, key), v in counts.items()]
+
+
+def published(data: Mapping[str, Any]) -> dt.date | None:
+    value = data.get("article", {}).get("published")
+    try:
+        return dt.date.fromisoformat(value[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def record(article_id: str, data: Mapping[str, Any], *, using: str = "default") -> Any:
+    """Write (or rewrite) the article's fact rows; returns its ``ArticleFacts``. Keeps its story and pin."""
+    from django.db import transaction
+
+    from .models import ArticleActor, ArticleFacts, ArticleQuoteSource, ArticleTechnique
+    from .outlets import outlet_for
+
+    art = data.get("article", {})
+    outlet = outlet_for(art.get("outlet"), art.get("url"), using=using)
+    with transaction.atomic(using=using):
+        facts, _ = ArticleFacts.objects.using(using).update_or_create(
+            article_id=article_id,
+            defaults={"outlet": outlet, "published": published(data), "words": word_count(data)},
+        )
+        ArticleTechnique.objects.using(using).filter(article_id=article_id).delete()
+        ArticleActor.objects.using(using).filter(article_id=article_id).delete()
+        ArticleQuoteSource.objects.using(using).filter(article_id=article_id).delete()
+        ArticleTechnique.objects.using(using).bulk_create(
+            [ArticleTechnique(article_id=article_id, technique=t, count=n) for t, n in techniques(data).items()])
+        ArticleActor.objects.using(using).bulk_create(
+            [ArticleActor(article_id=article_id, **{k: v for k, v in a.items() if k != "entity"}) for a in actors(data)])
+        ArticleQuoteSource.objects.using(using).bulk_create(
+            [ArticleQuoteSource(article_id=article_id, **q) for q in quote_sources(data)])
+    return facts
