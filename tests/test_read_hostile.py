@@ -295,3 +295,11 @@ def test_a_feed_item_dated_by_year_or_month_gets_no_made_up_day(tmp_path: Path, 
     )
     [article] = items(path)
     assert isinstance(article, Article) and article.published == published
+
+
+def test_slant_analyze_refuses_an_article_over_the_length_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    import slant
+
+    monkeypatch.setenv("SLANT_MAX_CHARS", "100")
+    with pytest.raises(InputError, match="article too long: 207 characters, over the 100-character limit"):
+        slant.analyze(Article(text="Title\n\n" + "x" * 200, title="Title", source="built"), stages=["language"])

@@ -58,7 +58,9 @@ def analyze(source: "Article | str | os.PathLike[str]", *, stages: Sequence[str]
     title). ``stages`` names the stages to run; by default, all registered.
     """
     if isinstance(source, Article):
-        article = source
+        from .read import check_length
+
+        article = check_length(source)  # SLANT_MAX_CHARS, as for every article the readers give
     elif isinstance(source, os.PathLike) or (isinstance(source, str) and "\n" not in source and os.path.exists(source)):
         from .sources import read_one
 

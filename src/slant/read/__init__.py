@@ -97,8 +97,10 @@ def read_one(path: str | os.PathLike[str], *, max_bytes: int | None = None) -> A
 def check_length(article: Article, *, max_chars: int | None = None) -> Article:
     """``article`` if its text is within the length limit (``SLANT_MAX_CHARS``), else InputError.
 
-    For articles that did not come through the readers (pasted text, an
-    ``Article`` built in code), before they are analysed.
+    For articles that did not come through the readers (an ``Article`` built
+    in code, or handed to a batch), before they are analysed. Lone
+    surrogates are replaced as the readers do (with a warning), so the id
+    can be computed.
     """
     from .failures import finish
 
