@@ -19,6 +19,7 @@ class VectorIndex:
     def __init__(self, dim: int = 384) -> None:
         self.dim = dim
         self._keys: list[int] = []
+        self._keyset: set[int] = set()
         self._rows: list[np.ndarray] = []
         self._matrix: np.ndarray | None = None
         self._ann = None
@@ -28,12 +29,6 @@ class VectorIndex:
 
     def __contains__(self, key: int) -> bool:
         return key in self._keyset
-
-    @property
-    def _keyset(self) -> set[int]:
-        if not hasattr(self, "_ks") or len(self._ks) != len(self._keys):
-            self._ks = set(self._keys)
-        return self._ks
 
     def _make_ann(self) -> None:
         from usearch.index import Index
@@ -51,6 +46,7 @@ class VectorIndex:
             return
         vectors = np.asarray(vectors, dtype=np.float32)
         self._keys.extend(int(k) for k in keys)
+        self._keyset.update(int(k) for k in keys)
         self._matrix = None
         if self._ann is not None:
             self._ann.add(np.asarray(keys, dtype=np.uint64), vectors, threads=1)

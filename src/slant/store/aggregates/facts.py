@@ -75,27 +75,35 @@ def published(data: Mapping[str, Any]) -> dt.date | None:
         return None
 
 
-def record(article_id: str, data: Mapping[str, Any], *, using: str = "default") -> Any:
-    """Write (or rewrite) the article's fact rows; returns its ``ArticleFacts``. Keeps its story and pin."""
-    from django.db import transaction
+def record(article_id: str, data: Mapping[str, Any], *, using: str = "default", new: bool = False,
+           **fields: Any) -> Any:
+    """Write (or rewrite) the article's fact rows; returns its ``ArticleFacts``.
 
+    ``new``: the caller knows there is no row yet (one INSERT, no lookups); ``fields`` are further
+    ``ArticleFacts`` fields for it (story, signals, ...). Otherwise an existing row keeps its story and pin.
+    Call it inside a transaction.
+    """
     from .models import ArticleActor, ArticleFacts, ArticleQuoteSource, ArticleTechnique
     from .outlets import outlet_for
 
     art = data.get("article", {})
     outlet = outlet_for(art.get("outlet"), art.get("url"), using=using)
-    with transaction.atomic(using=using):
-        facts, _ = ArticleFacts.objects.using(using).update_or_create(
-            article_id=article_id,
-            defaults={"outlet": outlet, "published": published(data), "words": word_count(data)},
-        )
-        ArticleTechnique.objects.using(using).filter(article_id=article_id).delete()
-        ArticleActor.objects.using(using).filter(article_id=article_id).delete()
-        ArticleQuoteSource.objects.using(using).filter(article_id=article_id).delete()
-        ArticleTechnique.objects.using(using).bulk_create(
-            [ArticleTechnique(article_id=article_id, technique=t, count=n) for t, n in techniques(data).items()])
-        ArticleActor.objects.using(using).bulk_create(
-            [ArticleActor(article_id=article_id, **{k: v for k, v in a.items() if k != "entity"}) for a in actors(data)])
-        ArticleQuoteSource.objects.using(using).bulk_create(
-            [ArticleQuoteSource(article_id=article_id, **q) for q in quote_sources(data)])
+    values = {"outlet": outlet, "published": published(data), "words": word_count(data)}
+    if new:
+        facts = ArticleFacts.objects.using(using).create(article_id=article_id, **values, **fields)
+    else:
+        facts, created = ArticleFacts.objects.using(using).update_or_create(article_id=article_id, defaults=values)
+        if not created:  # recorded before (another pipeline's analysis): replace the rows
+            ArticleTechnique.objects.using(using).filter(article_id=article_id).delete()
+            ArticleActor.objects.using(using).filter(article_id=article_id).delete()
+            ArticleQuoteSource.objects.using(using).filter(article_id=article_id).delete()
+    rows = [ArticleTechnique(article_id=article_id, technique=t, count=n) for t, n in techniques(data).items()]
+    if rows:
+        ArticleTechnique.objects.using(using).bulk_create(rows)
+    rows = [ArticleActor(article_id=article_id, **{k: v for k, v in a.items() if k != "entity"}) for a in actors(data)]
+    if rows:
+        ArticleActor.objects.using(using).bulk_create(rows)
+    rows = [ArticleQuoteSource(article_id=article_id, **q) for q in quote_sources(data)]
+    if rows:
+        ArticleQuoteSource.objects.using(using).bulk_create(rows)
     return facts

@@ -16,6 +16,7 @@ or None for the whole store.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from typing import Any, Iterable, Mapping, Sequence
@@ -46,25 +47,26 @@ class StoreIndex:
         self.using = using
         self.index = VectorIndex(embed.DIM)
         self.last_id = 0
-        self.lock = threading.Lock()
+        self.last_article = ""
+        self.lock = threading.RLock()
 
     def sync(self) -> None:
         from django.db.models import Max
 
         from .models import ArticleEmbedding
 
-        if self.last_id:
-            top = ArticleEmbedding.objects.using(self.using).aggregate(m=Max("id"))["m"] or 0
-            if top < self.last_id:  # rows this index holds are gone (a database rebuilt, a rolled-back test)
-                self.index = VectorIndex(embed.DIM)
-                self.last_id = 0
+        if self.last_id and not ArticleEmbedding.objects.using(self.using).filter(
+                id=self.last_id, article_id=self.last_article).exists():
+            # The row this index read last is gone (a database rebuilt, a rolled-back test): start again.
+            self.index = VectorIndex(embed.DIM)
+            self.last_id = 0
         while True:
             rows = list(ArticleEmbedding.objects.using(self.using).filter(id__gt=self.last_id)
-                        .order_by("id").values_list("id", "vector")[:20000])
+                        .order_by("id").values_list("id", "vector", "article_id")[:20000])
             if not rows:
                 return
             self.index.add_many([r[0] for r in rows], np.vstack([embed.from_bytes(r[1]) for r in rows]))
-            self.last_id = rows[-1][0]
+            self.last_id, self.last_article = rows[-1][0], rows[-1][2]
 
 
 _INDEXES: dict[str, StoreIndex] = {}
@@ -113,6 +115,8 @@ def on_saved(docs: Sequence[Any], *, using: str = "default") -> None:
 def add(items: Sequence[tuple[str, Mapping[str, Any]]], *, using: str = "default",
         vectors: np.ndarray | None = None, settings: grouping.Settings = grouping.DEFAULT) -> list[int]:
     """Group ``(article_id, analysis)`` pairs in order; returns their story ids."""
+    from django.db import transaction
+
     from .models import ArticleEmbedding, ArticleFacts
 
     items = list(items)
@@ -121,33 +125,48 @@ def add(items: Sequence[tuple[str, Mapping[str, Any]]], *, using: str = "default
     out = []
     idx = store_index(using)
     for (aid, data), vec in zip(items, vectors):
-        row = facts.record(aid, data, using=using)
-        if row.story_id is not None:
-            out.append(row.story_id)
-            continue
-        sig = grouping.signals(data, vec)
-        with idx.lock:
+        # One transaction per article: its facts, vector and story are written together (and committed once).
+        with idx.lock, transaction.atomic(using=using):
+            existing = ArticleFacts.objects.using(using).filter(article_id=aid).values_list("story_id", flat=True).first()
+            if existing is not None:
+                out.append(existing)
+                continue
+            sig = grouping.signals(data, vec)
             idx.sync()
+            art = data.get("article", {})
+            title = art.get("title") or (art.get("text") or "").split("\n", 1)[0]
+            story, score = _place(aid, sig, idx, settings, using, title)
+            signals = {"actors": sorted(sig.actors), "years": sorted(sig.years)}
+            if ArticleFacts.objects.using(using).filter(article_id=aid).exists():  # facts without a story
+                facts.record(aid, data, using=using)
+                ArticleFacts.objects.using(using).filter(article_id=aid).update(story=story, joined_score=score,
+                                                                                 signals=signals)
+            else:
+                facts.record(aid, data, using=using, new=True, story_id=story, joined_score=score, signals=signals)
             emb, _ = ArticleEmbedding.objects.using(using).get_or_create(
                 article_id=aid, defaults={"model": embed.MODEL, "vector": embed.to_bytes(vec)})
-            story, score = _place(aid, sig, emb.id, idx, settings, using)
-            ArticleFacts.objects.using(using).filter(article_id=aid).update(
-                story=story, joined_score=score,
-                signals={"actors": sorted(sig.actors), "years": sorted(sig.years)})
-            idx.index.add(emb.id, vec)
-            idx.last_id = max(idx.last_id, emb.id)
-        _refresh([story], using)
+            _joined(story, sig.published, using)
+            transaction.on_commit(functools.partial(_indexed, idx, emb.id, aid, vec), using=using)
         out.append(story)
     return out
 
 
-def _place(aid: str, sig: grouping.Signals, emb_id: int, idx: StoreIndex, s: grouping.Settings,
-           using: str) -> tuple[int, float | None]:
+def _indexed(idx: StoreIndex, emb_id: int, aid: str, vec: np.ndarray) -> None:
+    """After the commit: the vector joins this process's index (a rolled-back one never does)."""
+    with idx.lock:
+        if emb_id not in idx.index:
+            idx.index.add(emb_id, vec)
+        if emb_id > idx.last_id:
+            idx.last_id, idx.last_article = emb_id, aid
+
+
+def _place(aid: str, sig: grouping.Signals, idx: StoreIndex, s: grouping.Settings, using: str,
+           title: str = "") -> tuple[int, float | None]:
     from django.db.models import Count
 
     from .models import ArticleActor, ArticleFacts, Story
 
-    found = [(k, cos) for k, cos in idx.index.search(sig.vector, s.k) if k != emb_id]
+    found = idx.index.search(sig.vector, s.k)
     cands: list[tuple[Any, float]] = []
     if found:
         cos_by = dict(found)
@@ -172,8 +191,21 @@ def _place(aid: str, sig: grouping.Signals, emb_id: int, idx: StoreIndex, s: gro
     picked = grouping.choose(cands, s)
     if picked is not None:
         return int(picked[0]), round(float(picked[1]), 4)
-    title = _title_of(aid, using)
-    return Story.objects.using(using).create(title=title).id, None
+    return Story.objects.using(using).create(title=title[:500] or _title_of(aid, using), size=0).id, None
+
+
+def _joined(story: int, published: Any, using: str) -> None:
+    """One more article in ``story``: its size and dates, in one UPDATE."""
+    from django.db.models import F, Value
+    from django.db.models.functions import Coalesce, Greatest, Least
+
+    from .models import Story
+
+    change: dict[str, Any] = {"size": F("size") + 1}
+    if published is not None:
+        change["first_published"] = Least(Coalesce(F("first_published"), Value(published)), Value(published))
+        change["last_published"] = Greatest(Coalesce(F("last_published"), Value(published)), Value(published))
+    Story.objects.using(using).filter(id=story).update(**change)
 
 
 def _title_of(aid: str, using: str) -> str:
