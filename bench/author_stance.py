@@ -87,21 +87,39 @@ def predict(args: argparse.Namespace) -> None:
     else:
         items = persent_articles(DATA / "persent" / "fixed_test.csv")
     stages = args.stages.split(",")
+    features = None
+    if args.features:  # this tree's author-stance model: keep each pair's features, to score other heads offline
+        from slant.pipeline import instance
+        from slant.stance.author import entity_features
+
+        model = instance("stance").model
+
+        def features(doc: Any, eid: str) -> list[float] | None:
+            parts = entity_features(model.states(doc.text),
+                                    [(m.start, m.end) for m in doc.layer("entities") if m.get("entity") == eid],
+                                    [(s.start, s.end) for s in doc.layer("sentences")],
+                                    [(q.start, q.end) for q in doc.layer("quotes")])
+            return None if parts is None else [round(float(v), 5) for v in parts.x]
     t0, n = time.time(), 0
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     with open(args.out, "w", encoding="utf-8") as out:
-        for aid, text, gold in items:
+        shard, shards = (int(x) for x in args.shard.split("/"))
+        for i, (aid, text, gold) in enumerate(items):
             if args.limit and n >= args.limit:
                 break
+            if i % shards != shard:
+                continue
             n += 1
             doc = slant.analyze(text, stages=stages)
             counts = targets.mention_counts(doc.layer("entities"))
             for name, label in gold.items():
                 ent = targets.find_entity(doc.entities, counts, name)
                 stance = (ent or {}).get("stance") or {}
-                out.write(json.dumps({"article": aid, "entity": name, "gold": label, "pred": stance.get("label"),
-                                      "type": (ent or {}).get("type"), "found": ent is not None,
-                                      "evidence": stance.get("evidence")}) + "\n")
+                row = {"article": aid, "entity": name, "gold": label, "pred": stance.get("label"),
+                       "type": (ent or {}).get("type"), "found": ent is not None, "evidence": stance.get("evidence")}
+                if features is not None and ent is not None:
+                    row["x"] = features(doc, ent["id"])
+                out.write(json.dumps(row) + "\n")
             if n % 25 == 0:
                 print(f"{n} articles, {time.time() - t0:.0f} s", file=sys.stderr, flush=True)
     print(f"{n} articles in {time.time() - t0:.0f} s -> {args.out}", file=sys.stderr)
@@ -147,6 +165,15 @@ def bootstrap(rows: list[dict[str, Any]], key: str, reps: int = 1000, seed: int 
 def report(args: argparse.Namespace) -> None:
     files = [Path(f) for f in args.files]
     runs = {f.name: [json.loads(line) for line in f.open(encoding="utf-8")] for f in files}
+    for head_dir in args.head:  # another head scored on the features a run kept (same pairs, same pooling)
+        import numpy as np
+
+        from slant.stance.author import Head
+
+        head = Head.load(Path(head_dir))
+        src = next(rows for rows in runs.values() if any(r.get("x") for r in rows))
+        runs[f"head {head_dir}"] = [{**r, "pred": LABELS[int(np.argmax(head.probs(np.array(r["x"], np.float32)[None])[0]))]
+                                     if r.get("x") else None} for r in src]
     # Judge every system on the same pairs: those every run found.
     keyset = None
     for rows in runs.values():
@@ -185,10 +212,13 @@ def main() -> None:
     p.add_argument("--data", choices=("basil", "persent"), required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--limit", type=int, default=0)
+    p.add_argument("--features", action="store_true", help="keep each pair's author-stance features (this tree)")
+    p.add_argument("--shard", default="0/1", help="K/N: only articles whose index is K modulo N (parallel runs)")
     p.add_argument("--stages", default="language,sentences,entities,entity_merge,quotes,stance")
     r = sub.add_parser("report")
     r.add_argument("files", nargs="+")
     r.add_argument("--reps", type=int, default=1000)
+    r.add_argument("--head", action="append", default=[], help="also score this head folder on a run's kept features")
     args = ap.parse_args()
     if args.cmd == "predict":
         predict(args)

@@ -39,14 +39,20 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 
 def stored(db: Path) -> tuple[int, int, int]:
-    """(analyses, distinct analysed articles, article rows)."""
+    """(analyses, distinct (article, pipeline) pairs, article rows)."""
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as conn:
-            a, d = conn.execute("SELECT COUNT(*), COUNT(DISTINCT article_id) FROM store_analysis").fetchone()
+            a, d = conn.execute("SELECT COUNT(*), COUNT(DISTINCT article_id || ' ' || pipeline) "
+                                "FROM store_analysis").fetchone()
             (n,) = conn.execute("SELECT COUNT(*) FROM store_article").fetchone()
             return a, d, n
     except sqlite3.OperationalError:
         return 0, 0, 0
+
+
+def pipelines(db: Path) -> int:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT COUNT(DISTINCT pipeline) FROM store_analysis").fetchone()[0]
 
 
 def stored_ids(db: Path) -> set[str]:
@@ -123,8 +129,7 @@ def one(folder: Path, ids: set[str], stages: str, engine: str, workers: int, poi
         row["duplicated"] = analyses - distinct
         row["extra"] = len(stored_ids(db) - ids)
         row["article_rows"] = articles
-    if engine == "ray":
-        cluster.add_node(num_cpus=1)  # the lost node comes back for the next point
+        row["pipelines"] = pipelines(db)
     return row
 
 
@@ -165,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
                     row = one(folder, ids, args.stages, engine, workers, point, cluster)
                     print(json.dumps(row), flush=True)
                     rows.append(row)
+                    if cluster is not None and cluster.lost:
+                        cluster.add_node(num_cpus=1)  # the lost node comes back for the next point
             finally:
                 if cluster is not None:
                     cluster.stop()

@@ -214,11 +214,14 @@ def time_reads(using: str, clients: int = 4, per_client: int = 100) -> dict[str,
     from django.db import connections
     from django.test import Client
 
-    from slant.store.aggregates.models import ArticleActor, ArticleFacts, Outlet, Story
+    from django.db.models import Count
+
+    from slant.store.aggregates.models import ArticleActor, ArticleFacts, Outlet
 
     user = get_user_model().objects.using(using).get(username="bench")
     rng = random.Random(2)
-    story_ids = list(Story.objects.using(using).filter(size__gt=1).values_list("id", flat=True)[:5000])
+    story_ids = list(ArticleFacts.objects.using(using).values("story_id").annotate(c=Count("article_id"))
+                     .filter(c__gt=1).values_list("story_id", flat=True)[:5000])
     outlet_ids = list(Outlet.objects.using(using).filter(key__startswith="outlet ").values_list("id", flat=True))
     sample = list(ArticleFacts.objects.using(using).values_list("article_id", flat=True)[:2000])
     entities = list(ArticleActor.objects.using(using).filter(article_id__in=sample).values_list("key", flat=True).distinct()[:500])
@@ -277,6 +280,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--json", type=Path)
     ap.add_argument("--no-reads", action="store_true")
+    ap.add_argument("--per-client", type=int, default=100, help="requests per client and kind of read")
+    ap.add_argument("--adds", type=int, default=200, help="articles added one at a time")
     args = ap.parse_args()
     os.environ.setdefault("SLANT_STORIES", "1")
     from slant import store
@@ -285,13 +290,13 @@ def main() -> None:
     from slant.store.models import Article
 
     result: dict[str, Any] = {"db": args.db.split("@")[-1], "n": args.n}
-    if Article.objects.using(using).count() < args.n:
+    if Article.objects.using(using).count() < args.n:  # (a smaller --n times what is there)
         result["build"] = build(args.n, using)
     result["articles"] = Article.objects.using(using).count()
-    result["add"] = time_adds(using)
+    result["add"] = time_adds(using, args.adds)
     print(json.dumps(result["add"]), flush=True)
     if not args.no_reads:
-        result["reads"] = time_reads(using)
+        result["reads"] = time_reads(using, per_client=args.per_client)
     print(json.dumps(result, indent=1))
     if args.json:
         args.json.write_text(json.dumps(result, indent=1), encoding="utf-8")

@@ -1,6 +1,7 @@
 """Stories: grouping quality on BASIL and ECB+, "only this outlet says it" on BASIL, the ANN libraries.
 
-    SLANT_SHARED_DATA=../shared/data nice -n 10 .venv/bin/python bench/stories.py [--choose] [--ann] [--json OUT]
+    SLANT_SHARED_DATA=../shared/data nice -n 10 .venv/bin/python bench/stories.py [--choose] [--json OUT]
+    nice -n 10 .venv/bin/python bench/stories.py --ann 20000      # the ANN libraries only
 
 Articles are read by ``bench/stories_data.py`` and analysed once with the cheap stages (cached); vectors
 are the store's (``slant.store.aggregates.embed``), cached beside them.
@@ -224,7 +225,7 @@ def evaluate(name: str, items: list[stories_data.Item], sigs: list[grouping.Sign
 # Only this outlet says it
 
 
-def only_here(items: list[stories_data.Item]) -> dict[str, Any]:
+def only_here(items: list[stories_data.Item], threshold: float | None = None) -> dict[str, Any]:
     from slant.store.aggregates.compare import unique_sentences
 
     data = stories_data.analyses("basil", items)
@@ -239,7 +240,8 @@ def only_here(items: list[stories_data.Item]) -> dict[str, Any]:
             # BASIL's own sentences, so that a flagged sentence and an annotated span meet on the same units.
             d["layers"] = {**d["layers"], "sentences": [{"start": s, "end": e} for s, e in it.sentences]}
             docs[it.article.id] = (it.article.outlet or "?", d)
-        flagged = {(o["article"], o["start"]) for outs in unique_sentences(docs).values() for o in outs}
+        kw = {} if threshold is None else {"threshold": threshold}
+        flagged = {(o["article"], o["start"]) for outs in unique_sentences(docs, **kw).values() for o in outs}
         tp = fp = fn = 0
         for it in its:
             for s, e in it.sentences:
@@ -276,9 +278,9 @@ def only_here(items: list[stories_data.Item]) -> dict[str, Any]:
 def ann_compare(n: int = 100_000, dim: int = 384, queries: int = 200, k: int = 30) -> dict[str, Any]:
     """Build time, single-insert time, query time and recall@k of three HNSW libraries, one thread each.
 
-    The vectors: unit vectors around 20,000 random centres (clusters, as stories are), float32."""
+    The vectors: unit vectors around n/5 random centres (clusters of about five, as stories are), float32."""
     rng = np.random.default_rng(0)
-    centres = rng.standard_normal((n // 5, dim)).astype(np.float32)
+    centres = rng.standard_normal((max(n // 5, 1), dim)).astype(np.float32)
     X = centres[rng.integers(0, len(centres), n)] + 0.5 * rng.standard_normal((n, dim)).astype(np.float32)
     X /= np.linalg.norm(X, axis=1, keepdims=True)
     Q = X[rng.integers(0, n, queries)] + 0.1 * rng.standard_normal((queries, dim)).astype(np.float32)
@@ -349,10 +351,17 @@ def ann_compare(n: int = 100_000, dim: int = 384, queries: int = 200, k: int = 3
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--choose", action="store_true", help="grid the settings on ECB+ odd topics and print them")
-    ap.add_argument("--ann", action="store_true", help="also compare the ANN libraries (minutes)")
+    ap.add_argument("--ann", type=int, default=0, metavar="N",
+                    help="only compare the ANN libraries on N vectors (minutes; hnswlib and faiss-cpu installed by hand)")
     ap.add_argument("--json", type=Path, help="write the figures here")
     args = ap.parse_args()
     result: dict[str, Any] = {"settings": grouping.DEFAULT.__dict__}
+    if args.ann:
+        result["ann"] = ann_compare(args.ann)
+        print(json.dumps(result["ann"], indent=1))
+        if args.json:
+            args.json.write_text(json.dumps(result, indent=1), encoding="utf-8")
+        return
     e_items, e_sigs = load("ecbplus")
     odd_items, odd_sigs = subset(e_items, e_sigs, odd)
     even_items, even_sigs = subset(e_items, e_sigs, lambda it: not odd(it))
@@ -370,10 +379,11 @@ def main() -> None:
     result["ecbplus_all"] = evaluate("ECB+ all topics (includes the odd topics settings were chosen on)", e_items,
                                      e_sigs, grouping.DEFAULT, chosen_base, oracle=True)
     print(json.dumps(result["ecbplus_all"], indent=1), flush=True)
-    result["only_here_basil"] = only_here(stories_data.basil())
+    from slant.store.aggregates.compare import UNIQUE_BELOW
+
+    basil_items = stories_data.basil()
+    result["only_here_basil"] = {str(t): only_here(basil_items, t) for t in sorted({0.1, 0.2, 0.3, UNIQUE_BELOW})}
     print(json.dumps(result["only_here_basil"], indent=1), flush=True)
-    if args.ann:
-        result["ann"] = ann_compare()
     if args.json:
         args.json.write_text(json.dumps(result, indent=1), encoding="utf-8")
 

@@ -26,6 +26,8 @@ is the steadier figure: the wall clock then mostly measures the neighbours.
 ``--tree NAME=PATH`` runs another checkout beside this one, turn about
 within each configuration (its ``src`` first on ``PYTHONPATH``; e.g. a
 ``git archive`` of the previous commit), so both see the same neighbours.
+Its ONNX files go to ``$SLANT_CACHE_DIR-NAME``: build them first (one
+``slant analyze`` with that tree), or its first run pays for the export.
 
 The stages are the default pipeline as registered when the script runs,
 less any stage whose model cannot load here (printed, with the reason).
@@ -230,6 +232,9 @@ def main(argv: list[str] | None = None) -> int:
         env = dict(os.environ)
         if path is not None:
             env["PYTHONPATH"] = os.pathsep.join([str(path / "src")] + [p for p in [env.get("PYTHONPATH")] if p])
+            # Its own ONNX cache folder: trees that name their files differently would prune each other's.
+            base = env.get("SLANT_CACHE_DIR") or str(Path.home() / ".cache" / "slant")
+            env["SLANT_CACHE_DIR"] = f"{base}-{tree}"
         runs = []
         for limit in (max(2, total // 3), total):
             cmd = [sys.executable, __file__, "--data", str(args.data), "--stages", ",".join(stages),

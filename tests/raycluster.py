@@ -96,6 +96,7 @@ class RayCluster:
         # Short paths: Ray's Unix sockets live under the temp folder (108-byte limit).
         self.root = Path(tempfile.mkdtemp(prefix="sray", dir=root or "/tmp"))
         self.nodes: list[Node] = []
+        self.lost: list[Node] = []  # nodes whose raylet was killed
         self.address: str | None = None
         # Ray >= 2.5x authenticates every call with a token: one of our own,
         # so neither ~/.ray/auth_token nor another cluster's token is involved.
@@ -112,15 +113,21 @@ class RayCluster:
         temp_dir = self.root / name
         temp_dir.mkdir()
         low, high = _worker_ports()
+
+        def port() -> int:  # a free port outside the worker range (Ray refuses overlaps)
+            while (found := _free_port()) in range(low, high + 1):
+                pass
+            return found
+
         log = self.root / f"{name}.log"
         command = [
             RAY, "start", "--block", "--disable-usage-stats", f"--temp-dir={temp_dir}", f"--num-cpus={num_cpus}",
             "--object-store-memory=100000000",
-            f"--node-manager-port={_free_port()}", f"--object-manager-port={_free_port()}",
+            f"--node-manager-port={port()}", f"--object-manager-port={port()}",
             f"--min-worker-port={low}", f"--max-worker-port={high}",
-            f"--metrics-export-port={_free_port()}", f"--dashboard-agent-listen-port={_free_port()}",
-            f"--dashboard-agent-grpc-port={_free_port()}", f"--runtime-env-agent-port={_free_port()}",
-            *args,
+            f"--metrics-export-port={port()}", f"--dashboard-agent-listen-port={port()}",
+            f"--dashboard-agent-grpc-port={port()}", f"--runtime-env-agent-port={port()}",
+            *[arg.replace("{port}", str(port())) for arg in args],
         ]
         with open(log, "wb") as out:
             process = subprocess.Popen(command, env=self.env, stdout=out, stderr=subprocess.STDOUT,
@@ -130,9 +137,9 @@ class RayCluster:
         return node
 
     def start_head(self, num_cpus: int = 1, timeout: float = 180) -> str:
-        port = _free_port()
-        head = self._start("head", ["--head", "--node-ip-address=127.0.0.1", f"--port={port}",
-                                    "--include-dashboard=false", f"--dashboard-port={_free_port()}"], num_cpus)
+        head = self._start("head", ["--head", "--node-ip-address=127.0.0.1", "--port={port}",
+                                    "--include-dashboard=false", "--dashboard-port={port}"], num_cpus)
+        port = next(arg for arg in head.process.args if arg.startswith("--port=")).split("=", 1)[1]
         self.address = f"127.0.0.1:{port}"
         self._wait_for(head, 1, timeout)
         return self.address
@@ -141,7 +148,7 @@ class RayCluster:
         assert self.address, "start the head first"
         node = self._start(f"node{len(self.nodes)}", ["--node-ip-address=127.0.0.1", f"--address={self.address}"],
                            num_cpus)
-        self._wait_for(node, len(self.nodes), timeout)
+        self._wait_for(node, len(self.nodes) - len(self.lost), timeout)
         return node
 
     def alive_nodes(self) -> int:
@@ -174,6 +181,7 @@ class RayCluster:
         pid = self.raylet_pid(node)
         assert pid, f"no raylet for {node.name}"
         os.kill(pid, signal.SIGKILL)
+        self.lost.append(node)
         return pid
 
     def stop(self) -> None:

@@ -468,3 +468,20 @@ def test_an_article_whose_id_cannot_be_computed_fails_alone() -> None:
     assert out[0].failure is not None and out[0].failure.internal
     assert "UnicodeEncodeError" in out[0].failure.reason
     assert out[1].doc is not None
+
+
+def test_a_ray_node_that_would_store_under_another_pipeline_stops_the_batch() -> None:
+    import types
+
+    from slant.batch.cluster import Ray
+    from slant.errors import ModelError
+
+    engine = Ray(CHEAP, 1, None, 0.0)
+    lost = type("RayError", (Exception,), {})
+    exceptions = types.SimpleNamespace(RayError=lost, RayTaskError=type("RayTaskError", (lost,), {}))
+    engine.ray = types.SimpleNamespace(exceptions=exceptions,
+                                       get=lambda ref: ("language@0.0.1+0123456789ab", [(True, {})]))
+    with pytest.raises(ModelError, match="install the same slant version and models"):
+        engine.collect((None, None), 1)
+    engine.ray.get = lambda ref: (engine.pipeline_id, [(True, {"doc": 1})])
+    assert engine.collect((None, None), 1) == [(True, {"doc": 1})]

@@ -88,3 +88,16 @@ def test_the_kit_block_is_the_persuasion_block_and_the_wheel_variant_matches_ber
     with torch.inference_mode():
         want = ref(input_ids=ids, attention_mask=mask).last_hidden_state[0, :6].numpy()
     np.testing.assert_allclose(b, want, atol=1e-4)
+
+
+def test_the_sentence_encoder_shim_is_the_kits_wheel_variant() -> None:
+    torch = pytest.importorskip("torch")
+    from slant.encoder import WordPieces, load_wheel
+    from slant.minilm.encoder import WHEEL
+
+    net = load_wheel()
+    assert net.variant == WHEEL and len(net.layers) == 6
+    tok = WordPieces()
+    ids = torch.tensor([[tok.cls_token_id, *tok(["a test"], add_special_tokens=False)["input_ids"][0], tok.sep_token_id]])
+    with torch.inference_mode():
+        assert net(ids, torch.ones_like(ids)).shape == (1, ids.shape[1], 384)

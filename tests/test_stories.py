@@ -251,3 +251,30 @@ def test_it_compares_a_story_s_outlets_with_figures_worked_out_by_hand() -> None
     assert [s["text"] for s in alpha["only_here"]] == ["The works cost ten million pounds."]
     assert [s["text"] for s in beta["only_here"]] == ["The bridge opened on 1 May, two years late."]
     assert beta["only_here"][0]["best_match"] == pytest.approx(0.234, abs=0.001)
+
+
+def test_it_finds_nearest_vectors_exactly_when_small_and_with_usearch_beyond() -> None:
+    import numpy as np
+
+    from slant.store.aggregates.ann import EXACT_BELOW, VectorIndex
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((EXACT_BELOW + 200, 16)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    index = VectorIndex(16)
+    index.add_many(list(range(100)), x[:100])
+    assert index.search(x[7], 1)[0][0] == 7
+    index.add_many(list(range(100, len(x))), x[100:])
+    index.add_many([5], x[5:6])  # a key it holds already changes nothing
+    assert len(index) == len(x) and index._ann is not None
+    hits = sum(index.search(x[i], 1)[0][0] == i for i in range(0, len(x), 50))
+    assert hits >= 0.95 * len(range(0, len(x), 50))
+
+
+def test_it_writes_attention_csv_that_a_spreadsheet_will_not_run() -> None:
+    from slant.store.aggregates.attention import to_csv
+
+    out = to_csv({"series": [{"outlet_id": 3, "outlet": "=HYPERLINK(\"x\")", "points": [{"period": "2024-05-01", "articles": 2}]},
+                             {"outlet_id": None, "outlet": "(unknown outlet)", "points": [{"period": "2024-05-02", "articles": 1}]}]})
+    assert out.splitlines() == ["period,outlet_id,outlet,articles", "2024-05-01,3,\"'=HYPERLINK(\"\"x\"\")\",2",
+                                "2024-05-02,,(unknown outlet),1"]

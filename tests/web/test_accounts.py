@@ -216,3 +216,24 @@ def test_it_shows_a_styled_lockout_page_saying_how_long(team, settings) -> None:
     minutes = round(settings.AXES_COOLOFF_TIME * 60)
     assert f"locked for {minutes} minutes" in page
     assert "/static/slant/slant.css" in page and "<h1>Too many failed log-ins</h1>" in page
+
+
+@pytest.mark.slow
+def test_it_prints_an_invitation_from_the_cli(tmp_path) -> None:
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SLANT_DATA_DIR": str(tmp_path)}
+    for name in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE"):
+        env.pop(name, None)
+    made = subprocess.run([sys.executable, "-c", "from slant.cli import main; main()", "invite", "--days", "3"],
+                          text=True, env=env, capture_output=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    lines = made.stdout.strip().splitlines()
+    code = lines[-1]
+    assert re.fullmatch(r"inv_[0-9a-f]{12}_[\w-]{30,}", code) and f"/accounts/register/?invite={code}" in lines[0]
+    with sqlite3.connect(tmp_path / "slant.sqlite3") as con:
+        [(prefix, digest, used)] = con.execute("SELECT prefix, digest, used_at FROM accounts_invitation").fetchall()
+    assert code.split("_")[1] == prefix and code not in digest and used is None

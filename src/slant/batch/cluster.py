@@ -118,8 +118,7 @@ class Ray(Engine):
                 self.ray.kill(actor, no_restart=True)
             except Exception:  # noqa: BLE001  (already gone)
                 pass
-            new = self.actor_class.remote(self.names, self.wait)
-            self.starting[new] = new.ready.remote()
+            self._add_replacement()
 
     def _welcome(self, timeout: float | None = 0) -> None:
         """Give work to replacement actors that are up (waiting ``timeout`` seconds for one)."""
@@ -133,11 +132,11 @@ class Ray(Engine):
             try:
                 self.ray.get(ref)
             except self.ray.exceptions.RayError:  # died while starting: try again
-                self._replace_starting()
+                self._add_replacement()
                 continue
             self.actors.append(actor)
 
-    def _replace_starting(self) -> None:
+    def _add_replacement(self) -> None:
         new = self.actor_class.remote(self.names, self.wait)
         self.starting[new] = new.ready.remote()
 

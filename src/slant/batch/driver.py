@@ -318,13 +318,12 @@ def items_from(sources: Any) -> Iterator[Item]:
 
 
 def _files(name: str) -> list[str] | None:
-    """The files a folder holds, as the readers walk it; None to let the readers walk."""
+    """The files a folder holds, in the readers' order; None for anything else."""
     if not os.path.isdir(name):
         return None
-    from .. import sources
+    from ..sources import walk
 
-    walk = getattr(sources, "walk", None) or getattr(sources, "_walk", None)
-    return list(walk(name)) if walk else None
+    return walk(name)
 
 
 def _guarded(path: str) -> Iterator[Item]:

@@ -42,6 +42,10 @@ from ..stance.labels import LABELS
 
 ROOT = Path(__file__).resolve().parents[3]
 DATA = ROOT.parent / "shared" / "data" / "persent"
+NEWSMTSC = ROOT.parent / "shared" / "data" / "newsmtsc" / "train.jsonl"
+POLARITY = {2.0: 0, 4.0: 1, 6.0: 2}
+QUOTE_MARKS = ('"', "“", "”", "‘", "’ ", "«", "»")
+WEIGHTS = (0.0, 0.1, 0.3, 1.0)
 CACHE = ROOT / ".data" / "stance"
 SEED = 13
 C_GRID = (0.001, 0.003, 0.01, 0.03, 0.1)
@@ -133,13 +137,71 @@ def cached_features(name: str, encoder: str, rows: Callable[[], list[dict[str, s
     return got
 
 
-def fit(x: np.ndarray, y: np.ndarray, c: float) -> Head:
-    from sklearn.linear_model import LogisticRegression
+def newsmtsc_rows(path: Path, n: int, seed: int = SEED) -> list[tuple[str, int, int, int]]:
+    """``n`` (sentence, start, end, label) targets of NewsMTSC train (MIT), drawn with a fixed seed, from sentences
+    without quotation marks (NewsMTSC labels what the sentence conveys, quoted speakers included; the author's
+    stance leaves quotes out)."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: NewsMTSC train file not found (expected ../shared/data/newsmtsc)")
+    items = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            text = row["sentence_normalized"]
+            if any(q in text for q in QUOTE_MARKS):
+                continue
+            for t in row["targets"]:
+                if float(t["polarity"]) in POLARITY:
+                    items.append((text, int(t["from"]), int(t["to"]), POLARITY[float(t["polarity"])]))
+    random.Random(seed).shuffle(items)
+    return items[:n]
 
+
+def newsmtsc_features(items: Sequence[tuple[str, int, int, int]], net_hidden: Callable[..., list[np.ndarray]],
+                      batch: int = 16) -> dict[str, np.ndarray]:
+    """Each target sentence read as a one-sentence article (one window each, batched)."""
+    from ..persuasion.windows import CLS_ID, PAD_ID, SEP_ID, WINDOW, pieces
+
+    xs, ys = [], []
+    for b in range(0, len(items), batch):
+        chunk = items[b:b + batch]
+        ps = [pieces(text) for text, *_ in chunk]
+        width = min(max(len(p) for p in ps), WINDOW) + 2
+        ids = np.full((len(chunk), width), PAD_ID, np.int64)
+        mask = np.zeros((len(chunk), width), np.int64)
+        for r, p in enumerate(ps):
+            seg = p.ids[:WINDOW]
+            ids[r, 0], ids[r, 1:1 + len(seg)], ids[r, 1 + len(seg)] = CLS_ID, seg, SEP_ID
+            mask[r, :2 + len(seg)] = 1
+        rows = net_hidden(ids, mask)
+        for (text, s, e, label), p, row in zip(chunk, ps, rows):
+            n = min(len(p), WINDOW)
+            a = ArticleStates(p.offsets[:n, 0].copy(), p.offsets[:n, 1].copy(), row[1:1 + n].astype(np.float32))
+            parts = entity_features(a, [(s, e)], [(0, len(text))], [])
+            if parts is not None:
+                xs.append(parts.x)
+                ys.append(label)
+        if (b // batch) % 25 == 0:
+            log(f"  {b + len(chunk)}/{len(items)} NewsMTSC targets")
+    return {"x": np.stack(xs).astype(np.float32), "y": np.array(ys, np.int64)}
+
+
+def fit(x: np.ndarray, y: np.ndarray, c: float, extra: tuple[np.ndarray, np.ndarray] | None = None,
+        weight: float = 0.0) -> Head:
+    """The head on PerSenT documents ``x, y`` (balanced class weights), plus ``extra`` examples at ``weight``."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.utils.class_weight import compute_sample_weight
+
+    sw = compute_sample_weight("balanced", y)
+    if extra is not None and weight > 0:
+        ex, ey = extra
+        x = np.concatenate([x, ex])
+        y = np.concatenate([y, ey])
+        sw = np.concatenate([sw, weight * compute_sample_weight("balanced", ey)])
     mean = x.mean(0)
     scale = x.std(0) + 1e-6
-    clf = LogisticRegression(C=c, class_weight="balanced", max_iter=3000, random_state=SEED)
-    clf.fit((x - mean) / scale, y)
+    clf = LogisticRegression(C=c, max_iter=3000, random_state=SEED)
+    clf.fit((x - mean) / scale, y, sample_weight=sw)
     w = np.zeros((len(LABELS), x.shape[1]), np.float32)
     b = np.zeros(len(LABELS), np.float32)
     for row, k in enumerate(clf.classes_):
@@ -166,17 +228,21 @@ def split(n: int, seed: int = SEED, held: float = 0.2) -> tuple[np.ndarray, np.n
     return np.array(sorted(order[k:])), np.array(sorted(order[:k]))
 
 
-def choose(x: np.ndarray, y: np.ndarray) -> tuple[float, list[dict[str, float]]]:
+def choose(x: np.ndarray, y: np.ndarray, extra: tuple[np.ndarray, np.ndarray] | None = None
+           ) -> tuple[float, float, list[dict[str, float]]]:
+    """C and the weight of the NewsMTSC examples: the best macro-F1 on the held-out PerSenT documents."""
     tr, ho = split(len(y))
     table = []
-    for c in C_GRID:
-        head = fit(x[tr], y[tr], c)
-        pred = head.probs(x[ho]).argmax(1)
-        table.append({"C": c, "held_out_macro_f1": round(macro_f1(y[ho], pred), 4),
-                      "held_out_accuracy": round(float((pred == y[ho]).mean()), 4)})
-        log(f"  C={c}: held-out macro-F1 {table[-1]['held_out_macro_f1']:.3f}, accuracy {table[-1]['held_out_accuracy']:.3f}")
-    best = max(table, key=lambda r: (r["held_out_macro_f1"], -r["C"]))
-    return float(best["C"]), table
+    for w in (WEIGHTS if extra is not None else (0.0,)):
+        for c in C_GRID:
+            head = fit(x[tr], y[tr], c, extra, w)
+            pred = head.probs(x[ho]).argmax(1)
+            table.append({"C": c, "newsmtsc_weight": w, "held_out_macro_f1": round(macro_f1(y[ho], pred), 4),
+                          "held_out_accuracy": round(float((pred == y[ho]).mean()), 4)})
+            log(f"  C={c} NewsMTSC weight {w}: held-out macro-F1 {table[-1]['held_out_macro_f1']:.3f}, "
+                f"accuracy {table[-1]['held_out_accuracy']:.3f}")
+    best = max(table, key=lambda r: (r["held_out_macro_f1"], -r["C"], -r["newsmtsc_weight"]))
+    return float(best["C"]), float(best["newsmtsc_weight"]), table
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -186,6 +252,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--encoder", default="persuasion", choices=("persuasion", "wheel"))
     ap.add_argument("--refresh", action="store_true", help="recompute cached features")
     ap.add_argument("--limit", type=int, default=0, help="use only the first N documents (smoke tests)")
+    ap.add_argument("--newsmtsc", type=int, default=2000,
+                    help="NewsMTSC train targets (quote-free sentences) offered to the head; 0: none (default %(default)s)")
     args = ap.parse_args(argv)
 
     def rows() -> list[dict[str, str]]:
@@ -196,8 +264,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     data = cached_features(name, args.encoder, rows, args.refresh)
     x, y = data["x"], data["y"]
     log(f"{len(y)} training documents; labels {np.bincount(y, minlength=3).tolist()} (negative, neutral, positive)")
-    c, table = choose(x, y)
-    head = fit(x, y, c)
+    extra = None
+    if args.newsmtsc:
+        path = CACHE / f"newsmtsc-{args.newsmtsc}-{args.encoder}.npz"
+        if path.exists() and not args.refresh:
+            got = dict(np.load(path))
+        else:
+            log(f"features of {args.newsmtsc} NewsMTSC train targets ({args.encoder} states)")
+            got = newsmtsc_features(newsmtsc_rows(NEWSMTSC, args.newsmtsc), hidden_fn(args.encoder))
+            np.savez(path, **got)
+        extra = (got["x"], got["y"])
+        log(f"{len(got['y'])} NewsMTSC targets; labels {np.bincount(got['y'], minlength=3).tolist()}")
+    c, weight, table = choose(x, y, extra)
+    head = fit(x, y, c, extra, weight)
     config = {
         "model": "author stance: linear head over pooled MiniLM token states",
         "encoder": args.encoder,
@@ -206,9 +285,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                      "article": "mean over the article outside quotes",
                      "scalars": ["log1p(mentions)", "share of mentions in quotes", "share of sentences naming it",
                                  "first mention / length"]},
-        "training": {"data": "PerSenT dev.csv (Bastan et al. 2020, CC BY 4.0)", "documents": int(len(y)),
-                     "labels": np.bincount(y, minlength=3).tolist(), "C": c, "selection": table, "seed": SEED,
-                     "class_weight": "balanced", "command": "slant train stance " + " ".join(argv or sys.argv[1:])},
+        "training": {"data": "PerSenT dev.csv (Bastan et al. 2020, CC BY 4.0)"
+                             + (f"; {len(extra[1])} NewsMTSC train targets (MIT) at weight {weight}" if extra else ""),
+                     "documents": int(len(y)),
+                     "labels": np.bincount(y, minlength=3).tolist(), "C": c, "newsmtsc_weight": weight, "selection": table, "seed": SEED,
+                     "class_weight": "balanced (per source)", "command": "slant train stance " + " ".join(argv or sys.argv[1:])},
     }
     head.save(args.out, config)
     log(f"head written to {args.out} (C={c})")

@@ -184,7 +184,10 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, threads: 
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        print(f"slant: serving on http://{host}:{port}/ with {len(procs)} analysis worker(s)", flush=True)
+        from django.conf import settings
+
+        print(f"slant: serving on http://{host}:{port}/ with {len(procs)} analysis worker(s); "
+              f"registration {settings.SLANT_REGISTRATION}; trusted proxy {settings.SLANT_TRUSTED_PROXY or 'none'}", flush=True)
         waitress.serve(application, host=host, port=port, threads=threads, ident="slant", **waitress_options())
     except KeyboardInterrupt:
         pass

@@ -42,9 +42,12 @@ class VectorIndex:
         self.add_many([key], np.asarray(vector, dtype=np.float32)[None, :])
 
     def add_many(self, keys: list[int], vectors: np.ndarray) -> None:
+        vectors = np.asarray(vectors, dtype=np.float32)
+        fresh = [i for i, k in enumerate(keys) if int(k) not in self._keyset]
+        if len(fresh) < len(keys):  # a key the index holds already is not added twice
+            keys, vectors = [keys[i] for i in fresh], vectors[fresh]
         if not len(keys):
             return
-        vectors = np.asarray(vectors, dtype=np.float32)
         self._keys.extend(int(k) for k in keys)
         self._keyset.update(int(k) for k in keys)
         self._matrix = None

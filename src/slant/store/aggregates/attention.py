@@ -108,5 +108,10 @@ def to_csv(result: dict[str, Any]) -> str:
     w.writerow(["period", "outlet_id", "outlet", "articles"])
     for s in result["series"]:
         for p in s["points"]:
-            w.writerow([p["period"], "" if s["outlet_id"] is None else s["outlet_id"], s["outlet"], p["articles"]])
+            w.writerow([p["period"], "" if s["outlet_id"] is None else s["outlet_id"], _cell(s["outlet"]), p["articles"]])
     return buf.getvalue()
+
+
+def _cell(text: str) -> str:
+    """A name as a CSV cell a spreadsheet will not run as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -146,18 +146,17 @@ def add(items: Sequence[tuple[str, Mapping[str, Any]]], *, using: str = "default
             emb, _ = ArticleEmbedding.objects.using(using).get_or_create(
                 article_id=aid, defaults={"model": embed.MODEL, "vector": embed.to_bytes(vec)})
             _joined(story, sig.published, using)
-            transaction.on_commit(functools.partial(_indexed, idx, emb.id, aid, vec), using=using)
+            transaction.on_commit(functools.partial(_indexed, idx, emb.id, vec), using=using)
         out.append(story)
     return out
 
 
-def _indexed(idx: StoreIndex, emb_id: int, aid: str, vec: np.ndarray) -> None:
+def _indexed(idx: StoreIndex, emb_id: int, vec: np.ndarray) -> None:
     """After the commit: the vector joins this process's index (a rolled-back one never does)."""
     with idx.lock:
-        if emb_id not in idx.index:
-            idx.index.add(emb_id, vec)
-        if emb_id > idx.last_id:
-            idx.last_id, idx.last_article = emb_id, aid
+        # ``last_id`` stays: rows of other processes below ``emb_id`` may not be synced yet; the next
+        # sync reads from ``last_id`` on and skips this one, which the index already holds.
+        idx.index.add(emb_id, vec)
 
 
 def _place(aid: str, sig: grouping.Signals, idx: StoreIndex, s: grouping.Settings, using: str,

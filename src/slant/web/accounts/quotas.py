@@ -59,10 +59,10 @@ def usage(user: Any) -> dict[str, int]:
 
     entries = Entry.objects.filter(added_by=user)
     size = entries.aggregate(total=models.Sum(_Octets("article__text")))["total"] or 0
-    waiting = (
-        Job.objects.filter(status__in=[Status.QUEUED, Status.RUNNING], article__entries__added_by=user)
-        .values("pk").distinct().count()
-    )
+    # Jobs the user queued (analyses, uploads to read, URLs to fetch); a job
+    # with no owner counts for whoever added its article.
+    mine = models.Q(owner=user) | models.Q(owner__isnull=True, article__entries__added_by=user)
+    waiting = Job.objects.filter(mine, status__in=[Status.QUEUED, Status.RUNNING]).values("pk").distinct().count()
     return {"articles": entries.count(), "bytes": int(size), "jobs": waiting}
 
 

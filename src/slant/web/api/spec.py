@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from slant.web.stories.spec import paths as stories_paths
+
 _ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
 _STATUS = {"type": "string", "enum": ["queued", "running", "done", "failed"]}
 _ID = {"type": "string", "pattern": "^[0-9a-f]{64}$", "description": "SHA-256 of the article text"}
@@ -58,65 +60,6 @@ _CORRECTIONS = {
                                  "description": "corrections whose span (same start, end, label) the current analysis lacks; applied to nothing"},
     },
 }
-
-
-def _stories_paths() -> dict[str, Any]:
-    """Stories, outlets and attention (slant.web.stories): figures over the articles you can see."""
-    scope = {"name": "collection", "in": "query", "required": False, "schema": _ROW_ID,
-             "description": "count only this collection's articles (default: all your collections')"}
-    interval = {"name": "interval", "in": "query", "required": False, "schema": {"type": "string", "enum": ["day", "week", "month"]}}
-    story_id = {"name": "sid", "in": "path", "required": True, "schema": _ROW_ID}
-    outlet_id = {"name": "oid", "in": "path", "required": True, "schema": _ROW_ID}
-    obj = {"application/json": {"schema": {"type": "object"}}}
-
-    def ok(words: str, code: str = "200") -> dict[str, Any]:
-        return {code: {"description": words, "content": obj}}
-
-    def body(props: dict[str, Any], required: list[str]) -> dict[str, Any]:
-        return {"required": True, "content": {"application/json": {"schema": {"type": "object", "required": required, "properties": props}}}}
-
-    search = [scope, {"name": "q", "in": "query", "required": False, "schema": {"type": "string"}},
-              {"name": "entity", "in": "query", "required": False, "schema": {"type": "string"}},
-              {"name": "technique", "in": "query", "required": False, "schema": {"type": "string"}},
-              {"name": "outlets", "in": "query", "required": False, "schema": {"type": "string"}, "description": "outlet ids, comma-separated"},
-              {"name": "interval", "in": "query", "required": False, "schema": {"type": "string", "enum": ["day", "week"]}},
-              {"name": "since", "in": "query", "required": False, "schema": {"type": "string"}, "description": "a date like 2024-03-01"},
-              {"name": "until", "in": "query", "required": False, "schema": {"type": "string"}, "description": "a date like 2024-03-01"}]
-    return {
-        "/api/stories": {"get": {"summary": "Stories: the same event told by several articles", "operationId": "listStories",
-                                 "parameters": [scope, {"name": "min_size", "in": "query", "required": False, "schema": {"type": "integer"}}],
-                                 "responses": {**ok("The stories"), **_errors(400, 401, 404)}}},
-        "/api/stories/{sid}": {"get": {"summary": "A story with its articles and their comparison", "operationId": "getStory",
-                                       "parameters": [story_id, scope], "responses": {**ok("The story"), **_errors(401, 404)}}},
-        "/api/stories/{sid}/merge": {"post": {
-            "summary": "Merge other stories into this one", "operationId": "mergeStories", "parameters": [story_id],
-            "requestBody": body({"stories": {"type": "array", "items": {"type": "integer"}}}, ["stories"]),
-            "responses": {**ok("The merged story"), **_errors(400, 401, 403, 404)}}},
-        "/api/stories/{sid}/split": {"post": {
-            "summary": "Move some articles of a story to a new one", "operationId": "splitStory", "parameters": [story_id],
-            "requestBody": body({"articles": {"type": "array", "items": {"type": "string"}}}, ["articles"]),
-            "responses": {**ok("The new story", "201"), **_errors(400, 401, 403, 404)}}},
-        "/api/outlets": {"get": {"summary": "Outlets of your articles", "operationId": "listOutlets", "parameters": [scope],
-                                 "responses": {**ok("The outlets"), **_errors(401, 404)}}},
-        "/api/outlets/compare": {"get": {
-            "summary": "Two outlets side by side", "operationId": "compareOutlets",
-            "parameters": [{"name": "a", "in": "query", "required": True, "schema": _ROW_ID},
-                           {"name": "b", "in": "query", "required": True, "schema": _ROW_ID}, scope, interval],
-            "responses": {**ok("The comparison"), **_errors(400, 401, 404)}}},
-        "/api/outlets/{oid}": {"get": {"summary": "An outlet's profile", "operationId": "getOutlet",
-                                       "parameters": [outlet_id, scope, interval],
-                                       "responses": {**ok("The profile"), **_errors(400, 401, 404)}}},
-        "/api/outlets/{oid}/name": {"post": {
-            "summary": "Rename an outlet (an empty name restores the name as read)", "operationId": "renameOutlet",
-            "parameters": [outlet_id], "requestBody": body({"name": {"type": "string"}}, ["name"]),
-            "responses": {**ok("The outlet's id and name"), **_errors(400, 401, 403, 404)}}},
-        "/api/attention": {"get": {"summary": "Attention over time: articles per interval matching a search",
-                                   "operationId": "attention", "parameters": search,
-                                   "responses": {**ok("The series"), **_errors(400, 401, 404)}}},
-        "/api/attention.csv": {"get": {"summary": "The same series as CSV", "operationId": "attentionCsv", "parameters": search,
-                                       "responses": {"200": {"description": "The series", "content": {"text/csv": {"schema": {"type": "string"}}}},
-                                                     **_errors(400, 401, 404)}}},
-    }
 
 
 def spec() -> dict[str, Any]:
@@ -235,7 +178,6 @@ def spec() -> dict[str, Any]:
                                                           "text/tab-separated-values": {"schema": {"type": "string"}}}},
                                       **_errors(400, 401, 404)}},
             },
-            **_stories_paths(),
             "/api/articles/{id}": {
                 "get": {"summary": "An article's analysis status and, when done, its slant.analysis/1", "operationId": "getArticle",
                         "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
@@ -246,5 +188,6 @@ def spec() -> dict[str, Any]:
                                            "collections": {"type": "array", "items": {"type": "integer"}}}}}}},
                             **_errors(401, 404)}},
             },
+            **stories_paths(),  # issue 13: stories, outlets, attention
         },
     }

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -53,10 +54,12 @@ def _body(request: HttpRequest) -> dict[str, Any]:
 
 
 def _date(request: HttpRequest, name: str) -> dt.date | None:
-    raw = request.GET.get(name)
-    if not raw:
+    if name not in request.GET:
         return None
+    raw = request.GET[name]
     try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+            raise ValueError(raw)
         return dt.date.fromisoformat(raw)
     except ValueError:
         raise InputError(name, "must be a date like 2024-03-01") from None
@@ -64,11 +67,11 @@ def _date(request: HttpRequest, name: str) -> dt.date | None:
 
 @api_view("GET")
 def story_list(request: HttpRequest) -> HttpResponse:
-    try:
-        min_size = int(request.GET.get("min_size", "1"))
-    except ValueError:
-        return _bad("min_size must be a whole number")
-    found = stories.list_stories(articles=visible_articles(request), user=request.user, min_size=max(min_size, 1))
+    raw = request.GET.get("min_size", "1")
+    if not raw.isdigit() or len(raw) > 18 or int(raw) < 1:
+        return _bad("min_size must be a whole number of at least 1")
+    min_size = int(raw)
+    found = stories.list_stories(articles=visible_articles(request), user=request.user, min_size=min_size)
     return json_response({"stories": found})
 
 
@@ -101,7 +104,8 @@ def story_merge(request: HttpRequest, sid: int) -> HttpResponse:
     try:
         data = _body(request)
         others = data.get("stories")
-        if not isinstance(others, list) or not all(isinstance(x, int) and not isinstance(x, bool) for x in others):
+        if not isinstance(others, list) or not all(
+                isinstance(x, int) and not isinstance(x, bool) and 0 < x < 10**18 for x in others):
             raise InputError("stories", "send {\"stories\": [ids to merge into this one]}")
         _check_editable(request, [sid, *others])
         return json_response(stories.merge(sid, others, user=request.user))
@@ -114,7 +118,7 @@ def story_split(request: HttpRequest, sid: int) -> HttpResponse:
     try:
         data = _body(request)
         wanted = data.get("articles")
-        if not isinstance(wanted, list) or not all(isinstance(x, str) for x in wanted):
+        if not isinstance(wanted, list) or not all(isinstance(x, str) and len(x) <= 64 for x in wanted):
             raise InputError("articles", "send {\"articles\": [article ids to move to a new story]}")
         _check_editable(request, [sid])
         return json_response(stories.split(sid, wanted, user=request.user), 201)
