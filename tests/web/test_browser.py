@@ -72,10 +72,14 @@ def test_it_goes_from_registration_to_an_exported_correction(
     upload.write_text(ARTICLE_TEXT, encoding="utf-8")
     page.set_input_files("#id_file", str(upload))
     page.click("main button[type=submit]")
-    page.wait_for_selector("#status[data-status=queued]")
+    # The upload is read by a worker, not in the request: the jobs page shows it queued.
+    page.wait_for_selector("tr.job-intake:has-text('Reading bridge.txt') .status-queued")
     page.screenshot(path=str(SHOTS / "1-queued.png"), full_page=True)
 
-    assert run_pending_jobs() == 1  # the worker, inline; the page polls and reloads itself
+    assert run_pending_jobs() == 2  # the worker, inline: reading the upload, then analysing its article
+    page.reload()
+    page.wait_for_selector("tr.job-intake:has-text('1 article(s) added')")
+    page.click("tr.job-analyse a")
     page.wait_for_selector("mark.hl", timeout=30_000)
     assert page.locator("mark.hl mark.hl").count() >= 1  # overlapping spans nest
     page.screenshot(path=str(SHOTS / "2-highlights.png"), full_page=True)
@@ -104,7 +108,7 @@ def test_it_goes_from_registration_to_an_exported_correction(
 
     page.click("main .crumbs a")
     with page.expect_download() as info:
-        page.click("text=Export labels (PTC)")
+        page.click("text=labels (PTC)")
     exported = Path(info.value.path()).read_text(encoding="utf-8")
     labels = [line.split("\t")[1] for line in exported.splitlines()]
     assert sorted(labels) == sorted(label for phrase, label, _ in MARKED if phrase != weakest[0])
