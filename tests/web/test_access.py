@@ -142,6 +142,15 @@ MATRIX: dict[str, list[Case]] = {
          {"owner": 202, "editor": 202, "viewer": 403, "outsider": 404, "anon": 401}),
     ],
     "api_article": [("get", lambda ctx: {"aid": ctx["aid"]}, _no_data, TWIN)],
+    "api_corrections": [
+        ("get", _a, _no_data, TWIN),
+        ("post_json", _a, lambda ctx: {"action": "add", "start": 0, "end": 7, "label": "Doubt"},
+         {"owner": 201, "editor": 201, "viewer": 403, "outsider": 404, "anon": 401}),
+    ],
+    "api_correction": [("delete", lambda ctx: {**_a(ctx), "cid2": ctx["corr"]}, _no_data,
+                        {"owner": 204, "editor": 204, "viewer": 403, "outsider": 404, "anon": 401})],
+    "api_upload": [("get", lambda ctx: {"cid": ctx["cid"], "uid": ctx["uid"]}, _no_data, TWIN)],
+    "api_export": [("get", _c, _no_data, TWIN)],
     "api_not_found": [("get", lambda ctx: {"rest": "collections/1/nothing"}, _no_data, {**{r: 404 for r in ROLES}, "anon": 401})],
     # Stories, outlets, attention (issue 13): lists answer every user, counting only their own collections
     # (test_stories_api.py checks that an outsider's lists are empty); one story or outlet is a 404 to them.
@@ -210,6 +219,8 @@ def test_it_gives_every_page_of_data_a_json_twin(team: dict, article_entry: Any)
 def _request(client: Any, method: str, url: str, data: Any) -> Any:
     if method == "get":
         return client.get(url)
+    if method == "delete":
+        return client.delete(url)
     if method == "post_json":
         return client.post(url, data=json.dumps(data), content_type="application/json")
     return client.post(url, data=data or {})
@@ -224,8 +235,11 @@ def test_it_enforces_the_access_matrix(name: str, role: str, team: dict, article
     user = team["users"].get(role)
     added = Correction.objects.create(entry=article_entry, author=team["users"]["owner"], action="add", start=0, end=7,
                                       label="Doubt")
+    from slant.web.library.adding import queue_url
+
+    upload = queue_url(team["collection"], user=team["users"]["owner"], url="https://example.org/story.html")
     ctx = {"cid": team["collection"].pk, "aid": article_entry.article_id, "role": role,
-           "jid": Job.objects.get(article_id=article_entry.article_id).pk, "corr": added.pk}
+           "jid": Job.objects.get(article_id=article_entry.article_id).pk, "corr": added.pk, "uid": upload.pk}
     for method, kwargs, data, expected in MATRIX[name]:
         client = client_for(user)
         response = _request(client, method, reverse(name, kwargs=kwargs(ctx)), data(ctx))

@@ -218,3 +218,21 @@ def test_it_fetches_through_a_pluggable_transport() -> None:
     assert seen == [("https://example.org/a.txt", 3.0, 50)]
     with pytest.raises(InputError, match="only http"):
         fetch("file:///etc/passwd", max_bytes=50, timeout=1.0)
+
+
+FEED = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Harbour Wire</title><link>https://wire.example/</link>
+<item><title>Bridge vote passes</title><link>https://wire.example/1</link>
+<description>The city council in Portsmouth voted on Tuesday to build a new harbour bridge after years of debate about the old crossing and its costs.</description></item>
+<item><title>Ferry fares rise</title><link>https://wire.example/2</link>
+<description>The harbour ferry will cost more from April, the operator said on Monday, blaming the price of fuel and the cost of repairs to its oldest boat.</description></item>
+</channel></rss>"""
+
+
+def test_it_adds_one_article_per_item_of_an_uploaded_feed(team) -> None:
+    from slant.store.models import Article
+
+    _upload(client_for(team["users"]["editor"]), team["collection"].pk, "wire.rss", FEED)
+    job = _intake()
+    assert job.status == "done" and len(job.upload.report["articles"]) == 2
+    assert sorted(Article.objects.values_list("title", flat=True)) == ["Bridge vote passes", "Ferry fares rise"]

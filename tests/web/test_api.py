@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-
 import re
 
 import pytest
@@ -51,15 +50,80 @@ def test_it_follows_the_contract_from_collection_to_analysis(api, team) -> None:
     assert [a["id"] for a in listing["articles"]] == [aid] and listing["role"] == "owner"
 
 
-def test_it_takes_files_and_html(api, team) -> None:
+def test_it_takes_files_and_html_and_reads_them_in_a_job(api, team) -> None:
+    from slant.store.models import Article
+    from slant.web.jobs.runner import run_pending_jobs
+
     cid = team["collection"].pk
-    upload = api.post(f"/api/collections/{cid}/articles", {"file": SimpleUploadedFile("a.txt", b"Filed\n\nA text file.")})
+    upload = api.post(f"/api/collections/{cid}/articles", {"file": [SimpleUploadedFile("a.txt", b"Filed\n\nA text file."),
+                                                                   SimpleUploadedFile("b.txt", b"Second\n\nAnother one.")]})
     assert upload.status_code == 202 and upload.json()["status"] == "queued"
+    assert [u["source"] for u in upload.json()["uploads"]] == ["a.txt", "b.txt"]
     page = "<html><body><article><h1>Bridge</h1>" + "<p>The council voted to build a bridge over the harbour this week.</p>" * 5 + "</article></body></html>"
     html = api.post(f"/api/collections/{cid}/articles", data=json.dumps({"html": page, "url": "https://example.org/b"}),
                     content_type="application/json")
     assert html.status_code == 202, html.content
-    assert api.get(f"/api/articles/{html.json()['id']}").json()["article"]["url"] == "https://example.org/b"
+    assert not Article.objects.exists()  # nothing is read in the request
+    run_pending_jobs()
+    [followed] = html.json()["uploads"]
+    state = api.get(followed["url"]).json()
+    assert state["status"] == "done" and len(state["articles"]) == 1 and state["errors"] == []
+    assert api.get(f"/api/articles/{state['articles'][0]}").json()["article"]["url"] == "https://example.org/b"
+    assert Article.objects.count() == 3
+
+
+def test_it_adds_by_url_in_a_job(api, team, settings) -> None:
+    from slant.web.jobs.runner import run_pending_jobs
+
+    settings.SLANT_FETCH_ALLOW_PRIVATE = False  # so the fetch fails without touching the network
+    cid = team["collection"].pk
+    added = api.post(f"/api/collections/{cid}/articles", data=json.dumps({"url": "http://127.0.0.1:9/story.html"}),
+                     content_type="application/json")
+    assert added.status_code == 202
+    [upload] = added.json()["uploads"]
+    assert upload["status"] == "queued" and upload["source"] == "http://127.0.0.1:9/story.html"
+    run_pending_jobs()
+    state = api.get(upload["url"]).json()
+    assert state["status"] == "failed" and "private or local" in state["error"]
+    assert client_for(team["users"]["outsider"]).get(upload["url"]).status_code == 404
+
+
+def test_it_reads_writes_and_deletes_corrections(api, team, marked_entry) -> None:
+    cid, aid = team["collection"].pk, marked_entry.article_id
+    url = f"/api/collections/{cid}/articles/{aid}/corrections"
+    spans = api.get(url).json()["persuasion_corrected"]
+    key = next(s["key"] for s in spans if s["label"] == "Loaded_Language")
+    made = api.post(url, data=json.dumps({"action": "relabel", "span": key, "label": "Doubt"}), content_type="application/json")
+    assert made.status_code == 201
+    assert {(s["label"], s["state"]) for s in made.json()["persuasion_corrected"]} >= {("Doubt", "relabelled")}
+    bad = api.post(url, data=json.dumps({"action": "reject", "span": "s0-1-Nothing"}), content_type="application/json")
+    assert bad.status_code == 400 and "No such span" in bad.json()["error"]
+    [correction] = api.get(url).json()["corrections"]
+    from slant.web.accounts.models import ApiToken
+
+    viewer = Client(HTTP_AUTHORIZATION=f"Bearer {ApiToken.issue(team['users']['viewer'])}")
+    assert viewer.get(url).status_code == 200
+    assert viewer.post(url, data=json.dumps({"action": "reject", "span": key}), content_type="application/json").status_code == 403
+    assert viewer.delete(f"{url}/{correction['id']}").status_code == 403
+    assert api.delete(f"{url}/{correction['id']}").status_code == 204
+    assert api.delete(f"{url}/{correction['id']}").status_code == 404
+    assert api.get(url).json()["corrections"] == []
+
+
+def test_it_exports_a_collection_with_its_corrections(api, team, marked_entry) -> None:
+    cid, aid = team["collection"].pk, marked_entry.article_id
+    spans = api.get(f"/api/collections/{cid}/articles/{aid}/corrections").json()["persuasion_corrected"]
+    key = next(s["key"] for s in spans if s["label"] == "Loaded_Language")
+    api.post(f"/api/collections/{cid}/articles/{aid}/corrections", data=json.dumps({"action": "reject", "span": key}),
+             content_type="application/json")
+    jsonl = api.get(f"/api/collections/{cid}/export")
+    assert jsonl.status_code == 200 and jsonl["Content-Type"].startswith("application/x-ndjson")
+    [line] = b"".join(jsonl.streaming_content).decode().splitlines()
+    assert "Loaded_Language" not in {s["label"] for s in json.loads(line)["layers"]["persuasion"]}
+    csv_text = b"".join(api.get(f"/api/collections/{cid}/export", {"format": "csv"}).streaming_content).decode()
+    assert csv_text.startswith("article_id,layer,start,end,label") and "Loaded_Language" not in csv_text
+    assert api.get(f"/api/collections/{cid}/export", {"format": "pdf"}).status_code == 400
+    assert client_for(team["users"]["outsider"]).get(f"/api/collections/{cid}/export").status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -70,6 +134,7 @@ def test_it_takes_files_and_html(api, team) -> None:
         (json.dumps({}), "exactly one"),
         (json.dumps({"text": 5}), "must be a string"),
         (json.dumps({"text": "   "}), "empty text"),
+        (json.dumps({"url": "ftp://example.org/x"}), "http:// or https://"),
     ],
 )
 def test_it_explains_bad_article_requests(api, team, body: str, message: str) -> None:
@@ -96,7 +161,8 @@ def test_it_publishes_the_spec_for_every_api_url() -> None:
 
     spec = Client().get("/api/openapi.json").json()
     routes = {str(p.pattern) for p in get_resolver().url_patterns if str(p.pattern).startswith("api/") and p.name != "api_not_found"}
-    as_spec = {"/" + re.sub(r"<\w+:(\w+)>", r"{\1}", r.replace("<id:cid>", "{id}").replace("<str:aid>", "{id}"))
+    names = {"cid": "id", "cid2": "cid"}  # the URL's parameter names where the spec's differ
+    as_spec = {"/" + re.sub(r"<\w+:(\w+)>", lambda m: "{" + names.get(m.group(1), m.group(1)) + "}", r.replace("<str:aid>", "{id}"))
                for r in routes} - {"/api/openapi.json"}
     assert as_spec == set(spec["paths"])
 

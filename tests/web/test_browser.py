@@ -74,7 +74,8 @@ def test_it_goes_from_registration_to_an_exported_correction(
     upload.write_text(ARTICLE_TEXT, encoding="utf-8")
     page.set_input_files("#id_file", str(upload))
     page.click("main button[type=submit]")
-    page.wait_for_selector("h1:has-text('Jobs of')")  # an upload is read in the background first
+    # The upload is read by a worker, not in the request: the jobs page shows it queued.
+    page.wait_for_selector("tr.job-intake:has-text('Reading bridge.txt') .status-queued")
     assert run_pending_jobs(limit=1) == 1  # the worker, inline: reads the upload and queues its analysis
     # The collection page says what is waiting and refreshes itself when the analysis is done.
     page.goto(f"{base}/collections/")

@@ -99,6 +99,10 @@ urlpatterns = [
     path("api/collections", api.collections, name="api_collections"),
     path("api/collections/<id:cid>", api.collection, name="api_collection"),
     path("api/collections/<id:cid>/articles", api.collection_articles, name="api_collection_articles"),
+    path("api/collections/<id:cid>/articles/<aid:aid>/corrections", api.corrections, name="api_corrections"),
+    path("api/collections/<id:cid>/articles/<aid:aid>/corrections/<id:cid2>", api.correction, name="api_correction"),
+    path("api/collections/<id:cid>/uploads/<id:uid>", api.upload, name="api_upload"),
+    path("api/collections/<id:cid>/export", api.export, name="api_export"),
     path("api/articles/<str:aid>", api.article, name="api_article"),
     # Stories, outlets and attention (issue 13): the pages, then their JSON API.
     path("stories/", story_pages.story_list_page, name="stories"),

@@ -125,14 +125,16 @@ def add(items: Sequence[tuple[str, Mapping[str, Any]]], *, using: str = "default
     out = []
     idx = store_index(using)
     for (aid, data), vec in zip(items, vectors):
+        sig = grouping.signals(data, vec)
         # One transaction per article: its facts, vector and story are written together (and committed once).
+        # The index is synced before it: on SQLite the transaction holds the write lock from its start.
+        with idx.lock:
+            idx.sync()
         with idx.lock, transaction.atomic(using=using):
             existing = ArticleFacts.objects.using(using).filter(article_id=aid).values_list("story_id", flat=True).first()
             if existing is not None:
                 out.append(existing)
                 continue
-            sig = grouping.signals(data, vec)
-            idx.sync()
             art = data.get("article", {})
             title = art.get("title") or (art.get("text") or "").split("\n", 1)[0]
             story, score = _place(aid, sig, idx, settings, using, title)

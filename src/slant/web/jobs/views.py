@@ -76,6 +76,3 @@ def job_retry(request: HttpRequest, cid: int, jid: int) -> HttpResponse:
     else:
         messages.error(request, f"Only a failed job can be retried; this one is {job.status}.")
     return redirect("jobs", cid=cid)
-
-
-

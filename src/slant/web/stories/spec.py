@@ -4,14 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-_ERR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
-_WORDS = {400: "Bad input", 401: "Not authenticated", 403: "Role too low", 404: "Not found or not visible to you"}
-
-
-def _errors(*codes: int) -> dict[str, Any]:
-    return {str(c): {"description": _WORDS[c], "content": {"application/json": {"schema": _ERR}}} for c in codes}
-
-
 def _ok(description: str, schema: dict[str, Any] | None = None, status: str = "200") -> dict[str, Any]:
     return {status: {"description": description,
                      "content": {"application/json": {"schema": schema or {"type": "object"}}}}}
@@ -47,6 +39,8 @@ _SEARCH = [
 
 
 def paths() -> dict[str, Any]:
+    from slant.web.api.spec import _errors  # here: api.spec imports this module
+
     return {
         "/api/stories": {"get": {
             "summary": "Stories with articles in your collections", "operationId": "listStories",
