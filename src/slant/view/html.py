@@ -167,10 +167,14 @@ def goto(prefix: str, start: int, end: int, inner: str, cls: str = "goto") -> st
     return f'<a class="{cls}" href="#{ident(prefix, f"at{start}")}" data-start="{start}" data-end="{end}">{inner}</a>'
 
 
+def _card_head(prefix: str, key: str, title: str, level: int) -> str:
+    """The opening of a panel: a card section labelled by its heading."""
+    hid = ident(prefix, key)
+    return f'<section class="card" aria-labelledby="{hid}"><h{level} id="{hid}">{title}</h{level}>'
+
+
 def techniques_html(view: ArticleView, prefix: str = "", *, level: int = 2) -> str:
-    h = f"h{level}"
-    hid = ident(prefix, "techniques-h")
-    out = [f'<section class="card" aria-labelledby="{hid}"><{h} id="{hid}">Techniques</{h}>']
+    out = [_card_head(prefix, "techniques-h", "Techniques", level)]
     out.append(f"<p>{view.persuasive_share:.0%} of the body text is covered by at least one span shown.</p>")
     out.append('<div class="scroll"><table class="techniques"><thead><tr><th scope="col">Technique</th><th scope="col">Shown</th>'
                '<th scope="col"><abbr title="Candidates below the threshold">+Cand.</abbr></th>'
@@ -248,9 +252,7 @@ def entities_html(view: ArticleView, prefix: str = "", *, level: int = 2) -> str
 
 
 def quotes_html(view: ArticleView, prefix: str = "", *, level: int = 2) -> str:
-    h = f"h{level}"
-    hid = ident(prefix, "quotes-h")
-    out = [f'<section class="card" aria-labelledby="{hid}"><{h} id="{hid}">Quotes <span class="n">({len(view.quotes)})</span></{h}>']
+    out = [_card_head(prefix, "quotes-h", f'Quotes <span class="n">({len(view.quotes)})</span>', level)]
     if not view.quotes:
         out.append('<p class="note">No quotes found.</p></section>')
         return "\n".join(out)
@@ -266,9 +268,7 @@ def quotes_html(view: ArticleView, prefix: str = "", *, level: int = 2) -> str:
 
 
 def timeline_html(view: ArticleView, prefix: str = "", *, level: int = 2) -> str:
-    h = f"h{level}"
-    hid = ident(prefix, "timeline-h")
-    out = [f'<section class="card" aria-labelledby="{hid}"><{h} id="{hid}">Timeline</{h}>']
+    out = [_card_head(prefix, "timeline-h", "Timeline", level)]
     if not view.dates:
         out.append('<p class="note">No dated expressions found.</p></section>')
         return "\n".join(out)

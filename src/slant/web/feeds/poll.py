@@ -142,8 +142,8 @@ def _failed(feed: Feed, now: dt.datetime, error: str) -> None:
     feed.save(update_fields=["failures", "last_error", "last_error_at", "last_status", "next_poll_at", "last_polled_at"])
 
 
-def poll_feed(feed: Feed, *, transport: Any = None, now: dt.datetime | None = None) -> str:
-    """Ask one feed for what is new; returns "new", "not-modified" or "failed"."""
+def poll_feed(feed: Feed, *, transport: Any = None, now: dt.datetime | None = None) -> tuple[str, int]:
+    """Ask one feed for what is new; returns ("new" | "not-modified" | "failed", items recorded)."""
     now = now or timezone.now()
     feed.last_polled_at = now
     headers = {"User-Agent": "slant/0.1 (+feed follower)", "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"}
@@ -157,7 +157,7 @@ def poll_feed(feed: Feed, *, transport: Any = None, now: dt.datetime | None = No
             feed.failures, feed.last_success_at, feed.last_status = 0, now, "304 not modified"
             feed.next_poll_at = now + dt.timedelta(seconds=feed.interval_s)
             feed.save(update_fields=["failures", "last_success_at", "last_status", "next_poll_at", "last_polled_at"])
-            return "not-modified"
+            return "not-modified", 0
         if answer.status >= 400:
             raise InputError(feed.url, f"the server answered HTTP {answer.status}")
         if len(answer.body) > int(settings.SLANT_MAX_UPLOAD_BYTES):
@@ -165,16 +165,15 @@ def poll_feed(feed: Feed, *, transport: Any = None, now: dt.datetime | None = No
         title, entries, warning = _entries(feed.url, answer.body)
     except InputError as exc:
         _failed(feed, now, exc.reason)
-        return "failed"
+        return "failed", 0
     except Exception as exc:  # noqa: BLE001  (one feed's trouble must never stop the worker)
         log.exception("feed %s failed", feed.pk)
         _failed(feed, now, f"{type(exc).__name__}: {exc}")
-        return "failed"
+        return "failed", 0
     known = set(FeedItem.objects.filter(feed=feed, key__in=[e["key"] for e in entries]).values_list("key", flat=True))
     new = [e for e in entries if e["key"] not in known]
-    for e in new:
-        # ignore_conflicts: another worker (or a crashed earlier poll) may have recorded it already.
-        FeedItem.objects.bulk_create([FeedItem(feed=feed, next_try_at=now, **e)], ignore_conflicts=True)
+    # ignore_conflicts: another worker (or a crashed earlier poll) may have recorded some already.
+    FeedItem.objects.bulk_create([FeedItem(feed=feed, next_try_at=now, **e) for e in new], ignore_conflicts=True)
     feed.etag = _header(answer.headers, "ETag")[:500]
     feed.last_modified = _header(answer.headers, "Last-Modified")[:200]
     feed.title = title or feed.title
@@ -182,7 +181,7 @@ def poll_feed(feed: Feed, *, transport: Any = None, now: dt.datetime | None = No
     feed.failures, feed.last_success_at, feed.last_status = 0, now, f"{answer.status}: {len(new)} new"
     feed.next_poll_at = now + dt.timedelta(seconds=feed.interval_s)
     feed.save()
-    return "new"
+    return "new", len(new)
 
 
 def poll_due_feeds(*, transport: Any = None, limit: int = 20, report: PollReport | None = None) -> PollReport:
@@ -194,12 +193,11 @@ def poll_due_feeds(*, transport: Any = None, limit: int = 20, report: PollReport
         # Claim: only the worker whose update matches the row it read polls the feed.
         if not Feed.objects.filter(pk=feed.pk, next_poll_at=feed.next_poll_at).update(next_poll_at=now + dt.timedelta(seconds=CLAIM_S)):
             continue
-        before = FeedItem.objects.filter(feed=feed).count()
-        outcome = poll_feed(feed, transport=transport, now=now)
+        outcome, new = poll_feed(feed, transport=transport, now=now)
         report.polled += 1
         report.not_modified += outcome == "not-modified"
         report.failed += outcome == "failed"
-        report.new_items += FeedItem.objects.filter(feed=feed).count() - before
+        report.new_items += new
     return report
 
 

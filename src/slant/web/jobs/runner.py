@@ -366,9 +366,9 @@ def work(stop: threading.Event | None = None, *, worker: str = "", once: bool = 
     """A worker's loop: claim and run jobs, sleep when there are none."""
     stop = stop or threading.Event()
     name = worker or f"worker-{os.getpid()}"
-    while not stop.is_set():
-        from slant.web.feeds.poll import poll_feeds
+    from slant.web.feeds.poll import poll_feeds
 
+    while not stop.is_set():
         polled = poll_feeds()  # followed feeds: new items join their collections and are queued here
         ran = run_pending_jobs(worker=name) or bool(polled)
         if once:
