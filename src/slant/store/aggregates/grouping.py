@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import re
 from typing import Any, Iterable, Mapping
 
 import numpy as np
@@ -36,13 +37,20 @@ from .facts import actors
 @dataclasses.dataclass(frozen=True)
 class Settings:
     threshold: float = 0.75
-    actor_weight: float = 0.5
+    actor_weight: float = 0.35
     year_penalty: float = 0.15
+    lead_weight: float = 0.2
+    number_weight: float = 0.5
+    day_weight: float = 0.2
     max_days: int = 14
     k: int = 30
 
 
 DEFAULT = Settings()
+# Below these, the lead-actor and day terms count against a pair (fixed, not tuned).
+LEAD_CENTRE = 0.5
+DAY_CENTRE = 0.2
+ACTOR_TYPES = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT"})
 
 
 @dataclasses.dataclass
@@ -51,6 +59,21 @@ class Signals:
     actors: frozenset[str]
     years: frozenset[str]
     published: dt.date | None
+    lead: frozenset[str] = frozenset()
+    numbers: frozenset[str] = frozenset()
+    days: frozenset[str] = frozenset()
+
+    def to_json(self) -> dict[str, list[str]]:
+        """The signals besides the vector and the date, as stored with the article's facts."""
+        return {"actors": sorted(self.actors), "years": sorted(self.years), "lead": sorted(self.lead),
+                "numbers": sorted(self.numbers), "days": sorted(self.days)}
+
+    @classmethod
+    def from_json(cls, stored: Mapping[str, Any] | None, vector: np.ndarray, published: dt.date | None) -> "Signals":
+        """Back from ``to_json`` (rows stored before a signal existed get it empty: it then counts for nothing)."""
+        stored = stored or {}
+        return cls(vector=vector, published=published,
+                   **{k: frozenset(stored.get(k) or ()) for k in ("actors", "years", "lead", "numbers", "days")})
 
 
 def years_of(data: Mapping[str, Any]) -> frozenset[str]:
@@ -63,11 +86,80 @@ def years_of(data: Mapping[str, Any]) -> frozenset[str]:
     return frozenset(out)
 
 
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTHS = {m: i + 1 for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                                            "nov", "dec"))}
+_MONTH_DAY = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*(\d{1,2})(?:st|nd|rd|th)?\b"
+                        r"|\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)",
+                        re.IGNORECASE)
+_WEEKDAY = re.compile(r"\b(" + "|".join(_WEEKDAYS) + r")\b", re.IGNORECASE)
+
+
+def days_of(data: Mapping[str, Any]) -> frozenset[str]:
+    """The days the text names, as keys that match however a day was written: "07-02" (month-day) and
+    "tuesday". A resolved date gives both; "Tuesday" or "July 2" without a publication date to resolve
+    them give what they say."""
+    out = set()
+    for d in data.get("layers", {}).get("dates", []) or []:
+        if d.get("precision") != "day":
+            continue
+        v = d.get("value")
+        if isinstance(v, str) and len(v) == 10:
+            try:
+                day = dt.date.fromisoformat(v)
+            except ValueError:
+                continue
+            out.add(f"{day.month:02d}-{day.day:02d}")
+            out.add(_WEEKDAYS[day.weekday()])
+            continue
+        rel = d.get("relative") or ""
+        m = _MONTH_DAY.search(rel)
+        if m:
+            month, day_n = _MONTHS[(m[1] or m[4])[:3].lower()], int(m[2] or m[3])
+            if 1 <= day_n <= 31:
+                out.add(f"{month:02d}-{day_n:02d}")
+        w = _WEEKDAY.search(rel)
+        if w:
+            out.add(w[1].lower())
+    return frozenset(out)
+
+
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,:]\d+)*(?!\w)")
+_YEARLIKE = re.compile(r"(?:1[89]|20)\d\d")
+
+
+def numbers_of(text: str, cap: int = 100) -> frozenset[str]:
+    """The numbers the text writes in figures (counts, scores, magnitudes, times), years left out
+    (they are ``years``); at most ``cap``, first ones first."""
+    out: dict[str, None] = {}
+    for m in _NUMBER.finditer(text):
+        v = m[0].rstrip(".,:")
+        if not _YEARLIKE.fullmatch(v):
+            out.setdefault(v, None)
+            if len(out) >= cap:
+                break
+    return frozenset(out)
+
+
+def lead_of(data: Mapping[str, Any]) -> frozenset[str]:
+    """The actor keys named in the title and first sentence after it: who the article is about."""
+    from .facts import name_key
+
+    layers = data.get("layers", {})
+    sentences = layers.get("sentences", []) or []
+    end = sentences[1]["end"] if len(sentences) > 1 else len(data.get("article", {}).get("text", ""))
+    ids = {e.get("entity") for e in layers.get("entities", []) or [] if e.get("start", end) < end}
+    return frozenset(name_key(e["name"]) for e in data.get("entities", []) or []
+                     if e.get("id") in ids and e.get("type") in ACTOR_TYPES and (e.get("name") or "").strip())
+
+
 def signals(data: Mapping[str, Any], vector: np.ndarray) -> Signals:
     from .facts import published
 
-    keys = frozenset(a["key"] for a in actors(data) if a["type"] in {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT"})
-    return Signals(vector=vector, actors=keys, years=years_of(data), published=published(data))
+    keys = frozenset(a["key"] for a in actors(data) if a["type"] in ACTOR_TYPES)
+    return Signals(vector=vector, actors=keys, years=years_of(data), published=published(data),
+                   lead=lead_of(data) & keys, numbers=numbers_of(data.get("article", {}).get("text", "")),
+                   days=days_of(data))
 
 
 class ActorFrequencies:
@@ -98,6 +190,23 @@ def actor_similarity(a: frozenset[str], b: frozenset[str], weight: Any) -> float
     return shared / (na * nb)
 
 
+def _covered(lead: frozenset[str], other: frozenset[str]) -> float:
+    """The share of ``lead`` that ``other`` names (a person also by surname alone)."""
+    words = {w for k in other for w in k.split()}
+    return sum(1 for k in lead if k in other or k.split()[-1] in words) / len(lead)
+
+
+def lead_coverage(a: Signals, b: Signals) -> float | None:
+    """How much each article names of the other's lead actors (the lower of the two ways that can be
+    measured), None when neither can."""
+    seen = [_covered(x.lead, y.actors) for x, y in ((a, b), (b, a)) if x.lead and y.actors]
+    return min(seen) if seen else None
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float | None:
+    return len(a & b) / len(a | b) if a and b else None
+
+
 def pair_score(a: Signals, b: Signals, cosine: float, weight: Any, s: Settings = DEFAULT) -> float | None:
     """The score of joining ``a`` to ``b``, or None when their dates rule it out."""
     if a.published and b.published and abs((a.published - b.published).days) > s.max_days:
@@ -105,6 +214,12 @@ def pair_score(a: Signals, b: Signals, cosine: float, weight: Any, s: Settings =
     score = cosine + s.actor_weight * actor_similarity(a.actors, b.actors, weight)
     if a.years and b.years and not (a.years & b.years):
         score -= s.year_penalty
+    if s.lead_weight and (lead := lead_coverage(a, b)) is not None:
+        score += s.lead_weight * (lead - LEAD_CENTRE)
+    if s.number_weight and (nums := _jaccard(a.numbers, b.numbers)) is not None:
+        score += s.number_weight * nums
+    if s.day_weight and (days := _jaccard(a.days, b.days)) is not None:
+        score += s.day_weight * (days - DAY_CENTRE)
     return score
 
 
