@@ -37,10 +37,10 @@ from .facts import actors
 @dataclasses.dataclass(frozen=True)
 class Settings:
     threshold: float = 0.75
-    actor_weight: float = 0.35
+    actor_weight: float = 0.5
     year_penalty: float = 0.15
     lead_weight: float = 0.2
-    number_weight: float = 0.5
+    number_weight: float = 0.25
     day_weight: float = 0.2
     max_days: int = 14
     k: int = 30
