@@ -186,6 +186,7 @@ GRID = {
     "year_penalty": [0.15, 0.3],
     "lead_weight": [0.0, 0.2, 0.3],
     "number_weight": [0.0, 0.25, 0.5],
+    "number_centre": [0.0, 0.1],
     "day_weight": [0.0, 0.2],
 }
 BASE_GRID = [round(0.05 * i, 2) for i in range(2, 17)]

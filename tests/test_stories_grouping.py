@@ -55,17 +55,25 @@ def test_the_lead_is_who_the_title_and_first_sentence_name() -> None:
 
 
 def _sig(actors: set[str], lead: set[str] = frozenset(), numbers: set[str] = frozenset(),
-         days: set[str] = frozenset(), years: set[str] = frozenset(), published: dt.date | None = None) -> grouping.Signals:
+         days: set[str] = frozenset(), years: set[str] = frozenset(), published: dt.date | None = None,
+         people: set[str] = frozenset()) -> grouping.Signals:
     return grouping.Signals(vector=np.zeros(3, dtype=np.float32), actors=frozenset(actors), years=frozenset(years),
-                            published=published, lead=frozenset(lead), numbers=frozenset(numbers), days=frozenset(days))
+                            published=published, lead=frozenset(lead), numbers=frozenset(numbers), days=frozenset(days),
+                            people=frozenset(people))
 
 
 def test_lead_coverage_is_the_lower_of_the_two_ways_and_knows_a_surname() -> None:
-    williams = _sig({"jamal williams", "chargers", "san diego"}, lead={"jamal williams", "chargers"})
-    surname = _sig({"williams", "chargers", "nfl"}, lead={"williams"})
+    williams = _sig({"jamal williams", "chargers", "san diego"}, lead={"jamal williams", "chargers"},
+                    people={"jamal williams"})
+    surname = _sig({"williams", "chargers", "nfl"}, lead={"williams"}, people={"williams"})
     assert grouping.lead_coverage(williams, surname) == 1.0
-    jackson = _sig({"vincent jackson", "chargers", "san diego"}, lead={"vincent jackson", "chargers"})
+    jackson = _sig({"vincent jackson", "chargers", "san diego"}, lead={"vincent jackson", "chargers"},
+                   people={"vincent jackson"})
     assert grouping.lead_coverage(williams, jackson) == 0.5
+    # Only people go by their last word: one province is not another.
+    papua = _sig({"papua province", "indonesia"}, lead={"papua province", "indonesia"})
+    aceh = _sig({"aceh province", "indonesia"}, lead={"aceh province", "indonesia"})
+    assert grouping.lead_coverage(papua, aceh) == 0.5
     assert grouping.lead_coverage(_sig({"a"}), _sig({"b"})) is None  # no lead on either side: unknown
 
 
@@ -102,10 +110,10 @@ def test_dates_rule_out_a_pair_and_disjoint_years_count_against_it() -> None:
 
 
 def test_signals_survive_the_round_trip_through_json_and_old_rows_read_as_unknown() -> None:
-    sig = _sig({"a", "b"}, lead={"a"}, numbers={"3"}, days={"monday"}, years={"2020"}, published=dt.date(2020, 1, 6))
+    sig = _sig({"a", "b c"}, lead={"a"}, numbers={"3"}, days={"monday"}, years={"2020"}, published=dt.date(2020, 1, 6),
+               people={"b c"})
     back = grouping.Signals.from_json(sig.to_json(), sig.vector, sig.published)
-    assert (back.actors, back.lead, back.numbers, back.days, back.years) == (sig.actors, sig.lead, sig.numbers,
-                                                                            sig.days, sig.years)
+    assert back == sig
     old = grouping.Signals.from_json({"actors": ["a"], "years": []}, sig.vector, None)
-    assert old.lead == old.numbers == old.days == frozenset()
+    assert old.lead == old.numbers == old.days == old.people == frozenset()
 
