@@ -18,6 +18,7 @@ from typing import Any
 from slant.errors import InputError
 
 from .facts import name_key
+from .visible import only
 
 
 @dataclasses.dataclass
@@ -37,8 +38,14 @@ class Search:
 
 
 def _word_matches(q: str, using: str) -> Any:
-    """A queryset of article ids whose text matches ``q`` (full-text), or a list on SQLite."""
+    """A subquery of the ids of articles whose text matches ``q`` (full-text), run inside the counting query.
+
+    PostgreSQL: the stored ``text_search`` column (``to_tsvector('english', text)``, generated, migration
+    0003) and its GIN index, so no matching text is read or parsed again. SQLite: the FTS5 table of the
+    web app's search (the articles in collections), as a subquery: its ids never travel through Python.
+    """
     from django.db import connections
+    from django.db.models.expressions import RawSQL
 
     from slant.store.models import Article
 
@@ -46,16 +53,12 @@ def _word_matches(q: str, using: str) -> Any:
     if not words:
         raise InputError("q", "give at least one word to search for")
     conn = connections[using]
+    table = conn.ops.quote_name(Article._meta.db_table)
     if conn.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchVector
-
-        return (Article.objects.using(using).annotate(v=SearchVector("text", config="english"))
-                .filter(v=SearchQuery(" ".join(words), config="english", search_type="plain")).values("id"))
+        return RawSQL(f"SELECT id FROM {table} WHERE text_search @@ plainto_tsquery('english'::regconfig, %s)",
+                      [" ".join(words)])
     if conn.vendor == "sqlite" and "search_fts" in conn.introspection.table_names():
-        with conn.cursor() as cur:
-            cur.execute("SELECT article_id FROM search_fts WHERE search_fts MATCH %s",
-                        [" ".join(f'"{w}"' for w in words)])
-            return [r[0] for r in cur.fetchall()]
+        return RawSQL("SELECT article_id FROM search_fts WHERE search_fts MATCH %s", [" ".join(f'"{w}"' for w in words)])
     qs = Article.objects.using(using)
     for w in words:
         qs = qs.filter(text__icontains=w)
@@ -73,8 +76,7 @@ def series(search: Search, *, articles: Any = None, user: Any = None, using: str
     if search.interval not in ("day", "week"):
         raise InputError("interval", "must be day or week")
     qs = ArticleFacts.objects.using(using).filter(published__isnull=False)
-    if articles is not None:
-        qs = qs.filter(article_id__in=articles)
+    qs = only(qs, articles)
     if search.since:
         qs = qs.filter(published__gte=search.since)
     if search.until:

@@ -131,8 +131,9 @@ def rename(outlet_id: int, name: str, user: Any = None, *, using: str = "default
 def _facts(articles: Any, using: str) -> Any:
     from .models import ArticleFacts
 
-    qs = ArticleFacts.objects.using(using)
-    return qs if articles is None else qs.filter(article_id__in=articles)
+    from .visible import only
+
+    return only(ArticleFacts.objects.using(using), articles)
 
 
 def list_outlets(*, articles: Any = None, user: Any = None, using: str = "default") -> list[dict[str, Any]]:
