@@ -67,12 +67,11 @@ def _word_matches(q: str, using: str) -> Any:
 
 def series(search: Search, *, articles: Any = None, user: Any = None, using: str = "default") -> dict[str, Any]:
     """``{"search", "interval", "total", "series": [{"outlet_id", "outlet", "points": [{"period", "articles"}]}]}``."""
-    from django.db.models import Count, DateField
+    from django.db.models import Count
 
     from .models import ArticleActor, ArticleFacts, ArticleTechnique
-    from .outlets import _trunc, display_names
+    from .outlets import _period, display_names
 
-    trunc = _trunc(search.interval)
     if search.interval not in ("day", "week"):
         raise InputError("interval", "must be day or week")
     qs = ArticleFacts.objects.using(using).filter(published__isnull=False)
@@ -90,7 +89,7 @@ def series(search: Search, *, articles: Any = None, user: Any = None, using: str
                        .values("article_id"))
     if search.q.strip():
         qs = qs.filter(article_id__in=_word_matches(search.q, using))
-    rows = list(qs.annotate(period=trunc("published", output_field=DateField())).values("outlet_id", "period")
+    rows = list(qs.annotate(period=_period(search.interval, using)).values("outlet_id", "period")
                 .annotate(n=Count("article_id")).order_by("outlet_id", "period"))
     names = display_names({r["outlet_id"] for r in rows if r["outlet_id"] is not None}, user, using=using)
     by: dict[Any, list[dict[str, Any]]] = {}
