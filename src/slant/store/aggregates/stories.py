@@ -163,9 +163,7 @@ def _indexed(idx: StoreIndex, emb_id: int, vec: np.ndarray) -> None:
 
 def _place(aid: str, sig: grouping.Signals, idx: StoreIndex, s: grouping.Settings, using: str,
            title: str = "") -> tuple[int, float | None]:
-    from django.db.models import Count
-
-    from .models import ArticleActor, ArticleFacts, Story
+    from .models import ActorCount, ArticleFacts, Story
 
     found = idx.index.search(sig.vector, s.k)
     cands: list[tuple[Any, float]] = []
@@ -179,8 +177,7 @@ def _place(aid: str, sig: grouping.Signals, idx: StoreIndex, s: grouping.Setting
         for r in rows:
             keys.update((r[3] or {}).get("actors", []))
         n = max(len(idx.index), 1)
-        df = dict(ArticleActor.objects.using(using).filter(key__in=list(keys)).values("key")
-                  .annotate(n=Count("article_id")).values_list("key", "n")) if keys else {}
+        df = dict(ActorCount.objects.using(using).filter(key__in=list(keys)).values_list("key", "articles")) if keys else {}
         freq = grouping.ActorFrequencies()
         freq.n, freq.df = n, df
         for emb, story, published, sigs in rows:
