@@ -146,6 +146,10 @@ def list_outlets(*, articles: Any = None, user: Any = None, using: str = "defaul
     return [{"id": r["outlet_id"], "name": names[r["outlet_id"]], "key": r["outlet__key"], "articles": r["n"]} for r in rows]
 
 
+# Up to this many article ids travel as a list of parameters (SQLite allows 32,766 per statement).
+_ID_LIST = 10_000
+
+
 def profile(outlet_id: int, *, articles: Any = None, user: Any = None, using: str = "default",
             interval: str = "month", top: int = 20) -> dict[str, Any] | None:
     """One outlet's profile over the visible articles, or None when it has none.
@@ -154,31 +158,38 @@ def profile(outlet_id: int, *, articles: Any = None, user: Any = None, using: st
     "techniques": [{"technique", "count", "rate_per_1000_words"}], "actors": [{"key", "name", "articles",
     "mentions", "stance": {"negative": n, "neutral": n, "positive": n}}], "speakers": [...], "sources": [...]}``
     """
-    from django.db.models import Count, Max, Sum
+    from django.db.models import Count, Max, Q, Sum
 
-    from .models import ArticleActor, ArticleQuoteSource, ArticleTechnique
+    from slant.stance.labels import LABELS as STANCE_LABELS
+
+    from .models import ArticleActor, ArticleFacts, ArticleQuoteSource, ArticleTechnique
 
     mine = _facts(articles, using).filter(outlet_id=outlet_id)
-    totals = mine.aggregate(n=Count("article_id"), words=Sum("words"))
-    if not totals["n"]:
+    # The outlet's visible articles, found once (the access check runs here only): the queries below
+    # probe their rows by article id. Beyond _ID_LIST ids, they nest the query instead.
+    found = list(mine.values_list("article_id", flat=True))
+    if not found:
         return None
-    ids = mine.values("article_id")
-    over_time = [{"period": r["period"].isoformat()[:10], "articles": r["n"]}
-                 for r in mine.filter(published__isnull=False).annotate(period=_period(interval, using))
-                 .values("period").annotate(n=Count("article_id")).order_by("period")]
-    words = totals["words"] or 0
+    ids: Any = found if len(found) <= _ID_LIST else mine.values("article_id")
+    # Articles and words per period in one GROUP BY (undated articles: a period of None, words only).
+    over_time, words = [], 0
+    for r in (ArticleFacts.objects.using(using).filter(article_id__in=ids).annotate(period=_period(interval, using))
+              .values("period").annotate(n=Count("article_id"), words=Sum("words")).order_by("period")):
+        words += r["words"] or 0
+        if r["period"] is not None:
+            over_time.append({"period": r["period"].isoformat()[:10], "articles": r["n"]})
     techniques = [{"technique": r["technique"], "count": r["n"],
                    "rate_per_1000_words": round(1000.0 * r["n"] / words, 3) if words else 0.0}
                   for r in ArticleTechnique.objects.using(using).filter(article_id__in=ids).values("technique")
                   .annotate(n=Sum("count")).order_by("-n", "technique")]
-    actor_rows = list(ArticleActor.objects.using(using).filter(article_id__in=ids).values("key")
-                      .annotate(n=Count("article_id", distinct=True), mentions=Sum("mentions"), name=Max("name"))
-                      .order_by("-n", "-mentions", "key")[:top])
-    stance: dict[str, dict[str, int]] = {}
-    for r in (ArticleActor.objects.using(using).filter(article_id__in=ids, key__in=[a["key"] for a in actor_rows],
-                                                       stance__isnull=False)
-              .values("key", "stance").annotate(n=Count("article_id"))):
-        stance.setdefault(r["key"], {})[r["stance"]] = r["n"]
+    # An article has one row per actor key, so a key's articles are its rows; the stance counts come in
+    # the same GROUP BY (a second query by key chose the (key, article) index: 20 x N probes, 60 ms at 100k).
+    per_label = {f"stance_{label}": Count("id", filter=Q(stance=label)) for label in STANCE_LABELS}
+    actor_rows = [{"key": r["key"], "name": r["name"], "articles": r["n"], "mentions": r["mentions"],
+                   "stance": {label: r[f"stance_{label}"] for label in STANCE_LABELS if r[f"stance_{label}"]}}
+                  for r in (ArticleActor.objects.using(using).filter(article_id__in=ids).values("key")
+                            .annotate(n=Count("id"), mentions=Sum("mentions"), name=Max("name"), **per_label)
+                            .order_by("-n", "-mentions", "key")[:top])]
     quoted = {"speaker": [], "source": []}  # type: dict[str, list[dict[str, Any]]]
     for r in (ArticleQuoteSource.objects.using(using).filter(article_id__in=ids).values("kind", "key")
               .annotate(n=Sum("count"), articles=Count("article_id", distinct=True), name=Max("name"))
@@ -190,10 +201,8 @@ def profile(outlet_id: int, *, articles: Any = None, user: Any = None, using: st
     o = Outlet.objects.using(using).get(id=outlet_id)
     return {
         "id": outlet_id, "name": display_names([outlet_id], user, using=using)[outlet_id], "key": o.key,
-        "articles": totals["n"], "words": words, "interval": interval, "over_time": over_time,
-        "techniques": techniques,
-        "actors": [{"key": a["key"], "name": a["name"], "articles": a["n"], "mentions": a["mentions"],
-                    "stance": stance.get(a["key"], {})} for a in actor_rows],
+        "articles": len(found), "words": words, "interval": interval, "over_time": over_time,
+        "techniques": techniques, "actors": actor_rows,
         "speakers": quoted["speaker"], "sources": quoted["source"],
     }
 
