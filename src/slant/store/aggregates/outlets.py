@@ -177,7 +177,7 @@ def profile(outlet_id: int, *, articles: Any = None, user: Any = None, using: st
               .values("period").annotate(n=Count("article_id"), words=Sum("words")).order_by("period")):
         words += r["words"] or 0
         if r["period"] is not None:
-            over_time.append({"period": r["period"].isoformat()[:10], "articles": r["n"]})
+            over_time.append({"period": period_text(r["period"]), "articles": r["n"]})
     techniques = [{"technique": r["technique"], "count": r["n"],
                    "rate_per_1000_words": round(1000.0 * r["n"] / words, 3) if words else 0.0}
                   for r in ArticleTechnique.objects.using(using).filter(article_id__in=ids).values("technique")
@@ -220,24 +220,35 @@ def side_by_side(a: int, b: int, **kwargs: Any) -> dict[str, Any] | None:
 
 
 def _period(interval: str, using: str = "default") -> Any:
-    """The start of the day, week (Monday) or month of ``published``, as an expression the database computes.
+    """The start of the day, week (Monday) or month of ``published``, as an expression the database computes
+    (read it with ``period_text``).
 
     ``published`` is a date, so a day is the date itself. On SQLite, Django's ``TruncWeek`` and
     ``TruncMonth`` call a Python function for every row counted (a third of a word search's time at
-    10,000 matches); SQLite's own ``date`` and ``strftime`` do it in C. PostgreSQL's ``date_trunc`` is native.
+    10,000 matches); SQLite's own ``date`` and ``strftime`` do it in C, and their text is kept as text
+    (no date parsed per row only to be written out again). PostgreSQL's ``date_trunc`` is native.
     """
     from django.db import connections
-    from django.db.models import DateField, F, Func, Value
+    from django.db.models import CharField, DateField, F, Func, Value
     from django.db.models.functions import TruncMonth, TruncWeek
 
     from slant.errors import InputError
 
     if interval not in ("day", "week", "month"):
         raise InputError("interval", "must be day, week or month")
+    if connections[using].vendor == "sqlite":
+        if interval == "day":
+            return Func(F("published"), function="date", output_field=CharField())
+        if interval == "week":  # the Sunday on or after the date, less six days: the Monday on or before it
+            return Func(F("published"), Value("weekday 0"), Value("-6 days"), function="date", output_field=CharField())
+        return Func(Value("%Y-%m-01"), F("published"), function="strftime", output_field=CharField())
     if interval == "day":
         return F("published")
-    if connections[using].vendor == "sqlite":
-        if interval == "week":  # the Sunday on or after the date, less six days: the Monday on or before it
-            return Func(F("published"), Value("weekday 0"), Value("-6 days"), function="date", output_field=DateField())
-        return Func(Value("%Y-%m-01"), F("published"), function="strftime", output_field=DateField())
     return (TruncWeek if interval == "week" else TruncMonth)("published", output_field=DateField())
+
+
+def period_text(value: Any) -> str | None:
+    """A ``_period`` value as ``YYYY-MM-DD`` (SQLite gives text, PostgreSQL a date)."""
+    if value is None:
+        return None
+    return value if isinstance(value, str) else value.isoformat()[:10]
