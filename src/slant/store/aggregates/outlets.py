@@ -131,8 +131,9 @@ def rename(outlet_id: int, name: str, user: Any = None, *, using: str = "default
 def _facts(articles: Any, using: str) -> Any:
     from .models import ArticleFacts
 
-    qs = ArticleFacts.objects.using(using)
-    return qs if articles is None else qs.filter(article_id__in=articles)
+    from .visible import only
+
+    return only(ArticleFacts.objects.using(using), articles)
 
 
 def list_outlets(*, articles: Any = None, user: Any = None, using: str = "default") -> list[dict[str, Any]]:
@@ -153,7 +154,7 @@ def profile(outlet_id: int, *, articles: Any = None, user: Any = None, using: st
     "techniques": [{"technique", "count", "rate_per_1000_words"}], "actors": [{"key", "name", "articles",
     "mentions", "stance": {"negative": n, "neutral": n, "positive": n}}], "speakers": [...], "sources": [...]}``
     """
-    from django.db.models import Count, DateField, Max, Sum
+    from django.db.models import Count, Max, Sum
 
     from .models import ArticleActor, ArticleQuoteSource, ArticleTechnique
 
@@ -162,9 +163,8 @@ def profile(outlet_id: int, *, articles: Any = None, user: Any = None, using: st
     if not totals["n"]:
         return None
     ids = mine.values("article_id")
-    trunc = _trunc(interval)
     over_time = [{"period": r["period"].isoformat()[:10], "articles": r["n"]}
-                 for r in mine.filter(published__isnull=False).annotate(period=trunc("published", output_field=DateField()))
+                 for r in mine.filter(published__isnull=False).annotate(period=_period(interval, using))
                  .values("period").annotate(n=Count("article_id")).order_by("period")]
     words = totals["words"] or 0
     techniques = [{"technique": r["technique"], "count": r["n"],
@@ -210,12 +210,25 @@ def side_by_side(a: int, b: int, **kwargs: Any) -> dict[str, Any] | None:
     return {"a": pa, "b": pb, "shared_actors": shared}
 
 
-def _trunc(interval: str) -> Any:
-    from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
+def _period(interval: str, using: str = "default") -> Any:
+    """The start of the day, week (Monday) or month of ``published``, as an expression the database computes.
+
+    ``published`` is a date, so a day is the date itself. On SQLite, Django's ``TruncWeek`` and
+    ``TruncMonth`` call a Python function for every row counted (a third of a word search's time at
+    10,000 matches); SQLite's own ``date`` and ``strftime`` do it in C. PostgreSQL's ``date_trunc`` is native.
+    """
+    from django.db import connections
+    from django.db.models import DateField, F, Func, Value
+    from django.db.models.functions import TruncMonth, TruncWeek
 
     from slant.errors import InputError
 
-    try:
-        return {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}[interval]
-    except KeyError:
-        raise InputError("interval", "must be day, week or month") from None
+    if interval not in ("day", "week", "month"):
+        raise InputError("interval", "must be day, week or month")
+    if interval == "day":
+        return F("published")
+    if connections[using].vendor == "sqlite":
+        if interval == "week":  # the Sunday on or after the date, less six days: the Monday on or before it
+            return Func(F("published"), Value("weekday 0"), Value("-6 days"), function="date", output_field=DateField())
+        return Func(Value("%Y-%m-01"), F("published"), function="strftime", output_field=DateField())
+    return (TruncWeek if interval == "week" else TruncMonth)("published", output_field=DateField())

@@ -326,8 +326,9 @@ def _members(story_ids: Iterable[int] | None, articles: Any, using: str) -> Any:
     qs = ArticleFacts.objects.using(using).filter(story__isnull=False)
     if story_ids is not None:
         qs = qs.filter(story_id__in=list(story_ids))
-    if articles is not None:
-        qs = qs.filter(article_id__in=articles)
+    from .visible import only
+
+    qs = only(qs, articles)
     return qs
 
 
