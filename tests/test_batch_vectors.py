@@ -70,3 +70,15 @@ def test_the_onnx_graph_is_what_torch_computes():
     with torch.inference_mode():
         want = embed._torch_module()(torch.from_numpy(ids), torch.from_numpy(mask)).numpy()
     assert np.allclose(embed.vectors(texts), want, atol=1e-4)
+
+
+def test_a_bad_size_setting_stops_the_run_before_any_item(tmp_path, monkeypatch):
+    import pytest
+
+    from slant.conf import SettingError
+
+    path = tmp_path / "one.txt"
+    path.write_text("A short text about the council.", encoding="utf-8")
+    monkeypatch.setenv("SLANT_MAX_BYTES", "inf")
+    with pytest.raises(SettingError, match="SLANT_MAX_BYTES='inf'"):
+        batch.ingest([path], db=f"sqlite:///{tmp_path / 'x.sqlite3'}", stages=["language"])

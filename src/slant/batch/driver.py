@@ -105,6 +105,11 @@ def run(
     if address and engine != "ray":
         raise ValueError("--address is for the Ray engine; add --engine ray")
     names = Pipeline(stages).names  # a PipelineError is raised here, before any work
+    # A bad SLANT_MAX_BYTES / SLANT_MAX_CHARS is a setting of the whole run, not of one item: a
+    # SettingError here, before any input is read, rather than the same failure for every item.
+    from ..read.limits import Limits
+
+    Limits.resolve()
     wait = work.delay()
     backend: Engine
     if engine == "ray":
