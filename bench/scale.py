@@ -85,9 +85,37 @@ def perturb(src: dict[str, Any], n: int, outlet: str, day: dt.date, rng: random.
     return {**src, "article": art, "layers": layers}
 
 
-def build(n: int, using: str) -> dict[str, Any]:
-    from django.contrib.auth import get_user_model
+def _insert(using: str, model: Any, objs: list[Any]) -> None:
+    """Many rows of one model in one statement stream: ``executemany`` on SQLite, ``COPY`` on PostgreSQL.
+
+    The values are what Django would write (``pre_save`` fills auto dates, ``get_db_prep_save`` adapts
+    JSON and dates); an auto id left unset is left to the database.
+    """
     from django.db import connections
+
+    if not objs:
+        return
+    conn = connections[using]
+    fields = [f for f in model._meta.concrete_fields
+              if not (f.primary_key and getattr(objs[0], f.attname) is None)]
+    rows = [tuple(f.get_db_prep_save(f.pre_save(o, True), conn) for f in fields) for o in objs]
+    table = conn.ops.quote_name(model._meta.db_table)
+    cols = ", ".join(conn.ops.quote_name(f.column) for f in fields)
+    with conn.cursor() as cur:
+        if conn.vendor == "postgresql":
+            with cur.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                for r in rows:
+                    copy.write_row(r)
+        else:
+            cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({', '.join(['%s'] * len(fields))})", rows)
+
+
+def build(n: int, using: str, chunk: int = 5000) -> dict[str, Any]:
+    """Insert copies until the database holds ``n`` articles: one transaction per chunk of ``chunk``."""
+    from django.contrib.auth import get_user_model
+    from django.core.management.color import no_style
+    from django.db import connections, transaction
+    from django.db.models import Max
 
     from slant.store.aggregates import embed, facts, grouping
     from slant.store.aggregates.models import (ArticleActor, ArticleEmbedding, ArticleFacts, ArticleQuoteSource,
@@ -96,8 +124,9 @@ def build(n: int, using: str) -> dict[str, Any]:
     from slant.web.library.models import Collection, Entry, Membership, Role
 
     srcs, vecs = sources()
-    rng = random.Random(0)
-    nrng = np.random.default_rng(0)
+    made = Article.objects.using(using).count()
+    rng = random.Random(made)  # a resumed build draws new copies
+    nrng = np.random.default_rng(made)
     User = get_user_model()
     user, _ = User.objects.using(using).get_or_create(username="bench")
     coll, _ = Collection.objects.using(using).get_or_create(name="bench")
@@ -105,18 +134,21 @@ def build(n: int, using: str) -> dict[str, Any]:
     outlets = [Outlet.objects.using(using).get_or_create(key=f"outlet {i}", defaults={"name": f"Outlet {i}"})[0]
                for i in range(300)]
     start = dt.date(2023, 1, 1)
-    made = Article.objects.using(using).count()
-    fts = connections[using].vendor == "sqlite" and "search_fts" in connections[using].introspection.table_names()
-    t0 = time.time()
+    conn = connections[using]
+    fts = conn.vendor == "sqlite" and "search_fts" in conn.introspection.table_names()
+    next_story = (Story.objects.using(using).aggregate(m=Max("id"))["m"] or 0) + 1
+    t0, c0 = time.time(), time.process_time()
+    first = made
     while made < n:
-        rows: dict[str, list[Any]] = {k: [] for k in ("art", "ana", "fact", "tech", "act", "quote", "emb", "entry")}
+        rows: dict[str, list[Any]] = {k: [] for k in ("story", "art", "ana", "fact", "tech", "act", "quote", "emb", "entry")}
         fts_rows = []
-        while len(rows["art"]) < 2000 and made + len(rows["art"]) < n:
+        while len(rows["art"]) < chunk and made + len(rows["art"]) < n:
             src_i = rng.randrange(len(srcs))
-            size = rng.randrange(2, 9)
+            size = min(rng.randrange(2, 9), n - made - len(rows["art"]))
             day0 = start + dt.timedelta(days=rng.randrange(730))
-            story = Story(title=srcs[src_i]["article"].get("title") or "")
-            story.save(using=using)
+            story = Story(id=next_story, title=(srcs[src_i]["article"].get("title") or "")[:500], size=size)
+            next_story += 1
+            days = []
             for _ in range(size):
                 k = made + len(rows["art"])
                 data = perturb(srcs[src_i], k, f"Outlet {rng.randrange(300)}", day0 + dt.timedelta(days=rng.randrange(5)), rng)
@@ -124,43 +156,44 @@ def build(n: int, using: str) -> dict[str, Any]:
                 aid = a["id"]
                 o = outlets[int(a["outlet"].split()[-1])]
                 pub = dt.date.fromisoformat(a["published"])
+                days.append(pub)
                 rows["art"].append(Article(id=aid, text=a["text"], title=a.get("title"), outlet=a["outlet"],
                                            published=pub, language="en", source="bench"))
                 rows["ana"].append(Analysis(article_id=aid, pipeline="bench", data=data))
                 v = vecs[src_i] + nrng.normal(0, 0.02, vecs.shape[1]).astype(np.float32)
                 v /= np.linalg.norm(v)
                 sig = grouping.signals(data, v)
-                rows["fact"].append(ArticleFacts(article_id=aid, outlet=o, published=pub, words=facts.word_count(data),
-                                                 story=story, signals={"actors": sorted(sig.actors), "years": sorted(sig.years)}))
+                rows["fact"].append(ArticleFacts(article_id=aid, outlet_id=o.id, published=pub, words=facts.word_count(data),
+                                                 story_id=story.id, signals={"actors": sorted(sig.actors), "years": sorted(sig.years)}))
                 rows["tech"] += [ArticleTechnique(article_id=aid, technique=t, count=c) for t, c in facts.techniques(data).items()]
                 rows["act"] += [ArticleActor(article_id=aid, **{kk: vv for kk, vv in x.items() if kk != "entity"}) for x in facts.actors(data)]
                 rows["quote"] += [ArticleQuoteSource(article_id=aid, **q) for q in facts.quote_sources(data)]
                 rows["emb"].append(ArticleEmbedding(article_id=aid, model=embed.MODEL, vector=embed.to_bytes(v)))
-                rows["entry"].append(Entry(collection=coll, article_id=aid, origin="bench"))
+                rows["entry"].append(Entry(collection_id=coll.id, article_id=aid, origin="bench"))
                 fts_rows.append((aid, a.get("title") or "", a["text"]))
-        from django.db import transaction
-
+            story.first_published, story.last_published = min(days), max(days)
+            rows["story"].append(story)
         with transaction.atomic(using=using):
-            Article.objects.using(using).bulk_create(rows["art"], batch_size=500)
-            Analysis.objects.using(using).bulk_create(rows["ana"], batch_size=500)
-            ArticleFacts.objects.using(using).bulk_create(rows["fact"], batch_size=500)
-            ArticleTechnique.objects.using(using).bulk_create(rows["tech"], batch_size=1000)
-            ArticleActor.objects.using(using).bulk_create(rows["act"], batch_size=1000)
-            ArticleQuoteSource.objects.using(using).bulk_create(rows["quote"], batch_size=1000)
-            ArticleEmbedding.objects.using(using).bulk_create(rows["emb"], batch_size=1000)
-            Entry.objects.using(using).bulk_create(rows["entry"], batch_size=1000)
+            for key, model in (("story", Story), ("art", Article), ("ana", Analysis), ("fact", ArticleFacts),
+                               ("tech", ArticleTechnique), ("act", ArticleActor), ("quote", ArticleQuoteSource),
+                               ("emb", ArticleEmbedding), ("entry", Entry)):
+                _insert(using, model, rows[key])
             if fts:
-                with connections[using].cursor() as cur:
+                with conn.cursor() as cur:
                     cur.executemany("INSERT INTO search_fts (article_id, title, body) VALUES (%s, %s, %s)", fts_rows)
         made += len(rows["art"])
-        print(f"{made} articles, {time.time() - t0:.0f} s", flush=True)
-    from django.db.models import Count, Max, Min
-
-    for sid, c, f, l in (ArticleFacts.objects.using(using).filter(story__size=0).values("story_id")
-                         .annotate(c=Count("article_id"), f=Min("published"), l=Max("published"))
-                         .values_list("story_id", "c", "f", "l")):
-        Story.objects.using(using).filter(id=sid).update(size=c, first_published=f, last_published=l)
-    return {"built_s": round(time.time() - t0, 1)}
+        print(f"{made} articles, {time.time() - t0:.0f} s wall, {time.process_time() - c0:.0f} s CPU, "
+              f"load {os.getloadavg()[0]:.1f}", flush=True)
+    if conn.vendor == "postgresql":  # explicit story ids: move the sequence past them
+        with conn.cursor() as cur:
+            for sql in conn.ops.sequence_reset_sql(no_style(), [Story]):
+                cur.execute(sql)
+            cur.execute("ANALYZE")
+    else:
+        with conn.cursor() as cur:
+            cur.execute("ANALYZE")
+    return {"built": made - first, "built_wall_s": round(time.time() - t0, 1),
+            "built_cpu_s": round(time.process_time() - c0, 1)}
 
 
 def pct(xs: list[float], q: float) -> float:
@@ -180,6 +213,15 @@ def time_adds(using: str, count: int = 200) -> dict[str, Any]:
     cold = {"sync_index_wall_s": round(time.perf_counter() - t, 2), "sync_index_cpu_s": round(time.process_time() - c, 2),
             "index_size": len(idx.index)}
     wall, cpu = [], []
+    from django.db import connections
+
+    pid = None
+    if connections[using].vendor == "postgresql":
+        with connections[using].cursor() as cur:
+            cur.execute("SELECT pg_backend_pid()")
+            pid = cur.fetchone()[0]
+    server = 0.0
+    load_before = os.getloadavg()[0]
     base = time.time_ns()  # copies' texts differ from every earlier run's
     for i in range(count):
         j = rng.randrange(len(srcs))
@@ -193,10 +235,12 @@ def time_adds(using: str, count: int = 200) -> dict[str, Any]:
         Analysis.objects.using(using).create(article_id=a["id"], pipeline="bench", data=data)
         v = vecs[j] + np.random.default_rng(i).normal(0, 0.02, vecs.shape[1]).astype(np.float32)
         v /= np.linalg.norm(v)
-        t, c = time.perf_counter(), time.process_time()
+        t, c, s = time.perf_counter(), time.process_time(), _proc_cpu_s(pid)
         stories.add([(a["id"], data)], using=using, vectors=v[None])
         wall.append(1000 * (time.perf_counter() - t))
         cpu.append(1000 * (time.process_time() - c))
+        if pid is not None:
+            server += (_proc_cpu_s(pid) or 0.0) - (s or 0.0)
     texts = [srcs[rng.randrange(len(srcs))]["article"]["text"] for _ in range(20)]
     embed.vectors(texts[:1])
     t, c = time.perf_counter(), time.process_time()
@@ -205,8 +249,21 @@ def time_adds(using: str, count: int = 200) -> dict[str, Any]:
     emb_ms = 1000 * (time.perf_counter() - t) / len(texts)
     emb_cpu = 1000 * (time.process_time() - c) / len(texts)
     return {**cold, "adds": count, "add_ms_median": round(statistics.median(wall), 2), "add_ms_p95": round(pct(wall, 0.95), 2),
-            "add_cpu_ms_median": round(statistics.median(cpu), 2),
+            "add_cpu_ms_median": round(statistics.median(cpu), 2), "add_cpu_ms_p95": round(pct(cpu, 0.95), 2),
+            **({"add_server_cpu_ms_mean": round(1000 * server / count, 2)} if pid is not None else {}),
+            "load_average_1min": [round(load_before, 1), round(os.getloadavg()[0], 1)],
             "minilm_vector_ms_per_article": round(emb_ms, 1), "minilm_vector_cpu_ms": round(emb_cpu, 1)}
+
+
+def _proc_cpu_s(pid: int | None) -> float | None:
+    """User + system CPU seconds of a local process (a PostgreSQL backend), or None."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def time_reads(using: str, clients: int = 4, per_client: int = 100) -> dict[str, Any]:
@@ -241,10 +298,18 @@ def time_reads(using: str, clients: int = 4, per_client: int = 100) -> dict[str,
         lock = threading.Lock()
         barrier = threading.Barrier(clients)
 
+        server_cpu: list[float] = []
+
         def worker(mine: list[str]) -> None:
             client = Client()
             client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
             client.get(mine[0])
+            pid = None
+            if connections[using].vendor == "postgresql":  # this thread's server process, for its CPU time
+                with connections[using].cursor() as cur:
+                    cur.execute("SELECT pg_backend_pid()")
+                    pid = cur.fetchone()[0]
+            before = _proc_cpu_s(pid)
             barrier.wait()
             local, local_cpu = [], []
             for u in mine:
@@ -255,12 +320,16 @@ def time_reads(using: str, clients: int = 4, per_client: int = 100) -> dict[str,
                 if r.status_code != 200:
                     with lock:
                         errors.append(f"{u}: {r.status_code}")
+            after = _proc_cpu_s(pid)
             with lock:
                 times.extend(local)
                 cpu.extend(local_cpu)
+                if before is not None and after is not None:
+                    server_cpu.append(after - before)
             connections.close_all()
 
         threads = [threading.Thread(target=worker, args=(u,)) for u in urls]
+        load_before = os.getloadavg()[0]
         t0 = time.perf_counter()
         for th in threads:
             th.start()
@@ -268,7 +337,10 @@ def time_reads(using: str, clients: int = 4, per_client: int = 100) -> dict[str,
             th.join()
         out[kind] = {"ms_median": round(statistics.median(times), 1), "ms_p95": round(pct(times, 0.95), 1),
                      "client_cpu_ms_median": round(statistics.median(cpu), 1), "client_cpu_ms_p95": round(pct(cpu, 0.95), 1),
-                     "requests": len(times), "errors": len(errors), "wall_s": round(time.perf_counter() - t0, 1)}
+                     "requests": len(times), "errors": len(errors), "wall_s": round(time.perf_counter() - t0, 1),
+                     "load_average_1min": [round(load_before, 1), round(os.getloadavg()[0], 1)]}
+        if server_cpu:  # PostgreSQL: the server's CPU for these requests, per request (10 ms clock ticks, summed)
+            out[kind]["server_cpu_ms_mean"] = round(1000 * sum(server_cpu) / len(times), 1)
         print(kind, out[kind], errors[:3], flush=True)
     out["load_average_after"] = os.getloadavg()
     return out
@@ -280,8 +352,9 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--json", type=Path)
     ap.add_argument("--no-reads", action="store_true")
+    ap.add_argument("--build-only", action="store_true", help="build the corpus up to --n and stop (time it later)")
     ap.add_argument("--per-client", type=int, default=100, help="requests per client and kind of read")
-    ap.add_argument("--adds", type=int, default=200, help="articles added one at a time")
+    ap.add_argument("--adds", type=int, default=200, help="articles added one at a time (0: none)")
     args = ap.parse_args()
     os.environ.setdefault("SLANT_STORIES", "1")
     from slant import store
@@ -293,8 +366,12 @@ def main() -> None:
     if Article.objects.using(using).count() < args.n:  # (a smaller --n times what is there)
         result["build"] = build(args.n, using)
     result["articles"] = Article.objects.using(using).count()
-    result["add"] = time_adds(using, args.adds)
-    print(json.dumps(result["add"]), flush=True)
+    if args.build_only:
+        print(json.dumps(result, indent=1))
+        return
+    if args.adds:
+        result["add"] = time_adds(using, args.adds)
+        print(json.dumps(result["add"]), flush=True)
     if not args.no_reads:
         result["reads"] = time_reads(using, per_client=args.per_client)
     print(json.dumps(result, indent=1))

@@ -311,3 +311,15 @@ def test_it_writes_attention_csv_that_a_spreadsheet_will_not_run() -> None:
                              {"outlet_id": None, "outlet": "(unknown outlet)", "points": [{"period": "2024-05-02", "articles": 1}]}]})
     assert out.splitlines() == ["period,outlet_id,outlet,articles", "2024-05-01,3,\"'=HYPERLINK(\"\"x\"\")\",2",
                                 "2024-05-02,,(unknown outlet),1"]
+
+
+def test_it_survives_the_vector_model_loaded_after_the_nearest_neighbour_index() -> None:
+    """A process whose index reached usearch (2,048 vectors) and then loads the article-vector runtime."""
+    import subprocess
+    import sys
+
+    code = ("import numpy as np; from slant.store.aggregates.ann import VectorIndex; i = VectorIndex(8); "
+            "i.add_many(list(range(2100)), np.random.default_rng(0).normal(size=(2100, 8))); "
+            "import onnxruntime; print(len(i))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "2100", (done.returncode, done.stderr[-500:])

@@ -79,8 +79,9 @@ def database_config(url: str) -> dict:
 
     For SQLite: wait for a busy writer rather than failing at once (the web
     app, its workers and the CLI may write to one file), take the write lock
-    at BEGIN, and let readers run beside one writer (WAL). The folder of the
-    file is created.
+    at BEGIN, and let readers run beside one writer (WAL). Commits are synced
+    to disk as ``SLANT_SQLITE_SYNC`` says (:func:`sqlite_sync`). The folder of
+    the file is created.
     """
     import dj_database_url
 
@@ -91,6 +92,27 @@ def database_config(url: str) -> dict:
             Path(name).expanduser().parent.mkdir(parents=True, exist_ok=True)
         config.setdefault("OPTIONS", {})
         config["OPTIONS"].update(
-            {"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+            {"timeout": 30, "transaction_mode": "IMMEDIATE",
+             "init_command": f"PRAGMA journal_mode=WAL; PRAGMA synchronous={sqlite_sync()};"}
         )
     return config
+
+
+SQLITE_SYNC_ENV = "SLANT_SQLITE_SYNC"
+
+
+def sqlite_sync() -> str:
+    """``SLANT_SQLITE_SYNC``: ``normal`` (default) or ``full``.
+
+    In WAL mode, ``normal`` syncs the log at checkpoints, not at every commit:
+    the file is never corrupted, and a killed process loses nothing it
+    committed, but a power cut or an operating-system crash may lose the
+    last transactions before a checkpoint (SQLite's own advice for WAL). A
+    commit then costs microseconds instead of a disk flush (66 ms on this
+    project's virtual disk), and ingest commits once per article. ``full``
+    flushes at every commit.
+    """
+    raw = os.environ.get(SQLITE_SYNC_ENV, "normal").strip().lower() or "normal"
+    if raw not in ("normal", "full"):
+        raise SettingError(f"{SQLITE_SYNC_ENV}={raw!r}: expected normal or full")
+    return raw.upper()

@@ -162,6 +162,13 @@ MATRIX: dict[str, list[Case]] = {
     "outlet": [("get", _o, _no_data, PAGE)],
     "outlets_compare": [("get", _none, _no_data, {r: 404 for r in ROLES})],
     "attention": [("get", _none, _no_data, {**LOGIN, "anon": 404})],
+    # Their .json twins (the API's views: 401 to an anonymous caller, 400 for a comparison without ?a=&b=).
+    "stories_json": [("get", _none, _no_data, {**LOGIN, "anon": 401})],
+    "story_json": [("get", _s, _no_data, TWIN)],
+    "outlets_json": [("get", _none, _no_data, {**LOGIN, "anon": 401})],
+    "outlet_json": [("get", _o, _no_data, TWIN)],
+    "outlets_compare_json": [("get", _none, _no_data, {**{r: 400 for r in ROLES}, "anon": 401})],
+    "attention_json": [("get", _none, _no_data, {**LOGIN, "anon": 401})],
     "api_stories": [("get", _none, _no_data, {**LOGIN, "anon": 401})],
     "api_story": [("get", _s, _no_data, TWIN)],
     "api_story_merge": [("post_json", _s, lambda ctx: {"stories": [_s(ctx)["sid"]]}, CHANGE_REFUSED)],
@@ -202,7 +209,8 @@ def test_it_has_an_access_test_for_every_url() -> None:
 
 
 # Pages that show data (not forms or downloads) and must each have a JSON twin named "<page>_json".
-PAGES_WITH_DATA = {"collection_list", "collection", "members", "jobs", "feeds", "article", "search"}
+PAGES_WITH_DATA = {"collection_list", "collection", "members", "jobs", "feeds", "article", "search",
+                   "stories", "story", "outlets", "outlet", "attention"}
 
 
 def test_it_gives_every_page_of_data_a_json_twin(team: dict, article_entry: Any) -> None:
@@ -210,6 +218,8 @@ def test_it_gives_every_page_of_data_a_json_twin(team: dict, article_entry: Any)
     assert {f"{name}_json" for name in PAGES_WITH_DATA} <= found
     client = client_for(team["users"]["viewer"])
     ctx = {"cid": team["collection"].pk, "aid": article_entry.article_id}
+    ctx.update(_s(ctx))
+    ctx.update(_o(ctx))
     for name in PAGES_WITH_DATA:
         args = {k: v for k, v in ctx.items() if k in MATRIX[name][0][1](ctx)}
         twin = client.get(reverse(f"{name}_json", kwargs=args))

@@ -140,7 +140,8 @@ def test_it_profiles_an_outlet_and_compares_two(team: dict, story: dict) -> None
     assert f'href="/outlets/{herald}/' in listing and f'href="/outlets/{courier}/' in listing
     page = _page(viewer, f"/outlets/{herald}/")
     assert 'data-chart="o-over"' in page and 'id="o-over"' in page and "vega-lite.min.js" in page
-    assert "/search/?outlet=Herald&amp;technique=Loaded_Language" in page  # each count opens the articles it counts
+    # each count opens the articles it counts
+    assert f"/search/?outlet_id={herald}&amp;technique=Loaded_Language" in page
     assert "negative 1" in page  # its stance toward Unite, in articles
     both = _page(viewer, f"/outlets/compare/?a={herald}&b={courier}")
     shared = _section(both, "shared-h")
@@ -170,3 +171,97 @@ def test_it_charts_attention_with_links_and_exports(team: dict, story: dict) -> 
     # An outsider counts nothing of the team's.
     assert "0 matching articles" in _page(team["users"]["outsider"], "/attention/?entity=Unite")
     assert "must be a date" in _page(team["users"]["viewer"], "/attention/?q=bridge&since=yesterday")
+
+
+def test_it_links_a_renamed_or_domain_only_outlet_to_its_own_articles(team: dict, story: dict) -> None:
+    """An outlet's links name it by id: they still find its articles after a user renames it, and for an
+    outlet known only by its address's domain (no article's outlet field holds that name)."""
+    from slant.article import Article
+    from slant.doc import Doc
+    from slant.store.aggregates.models import ArticleFacts
+    from slant.store.aggregates.outlets import rename
+    from slant.store.ingest import save
+    from slant.web.library.models import Entry
+
+    viewer = team["users"]["viewer"]
+    herald = ArticleFacts.objects.get(article_id=story["ids"]["herald"]).outlet_id
+    rename(herald, "The Daily Herald", viewer)
+    page = _page(viewer, f"/outlets/{herald}/")
+    assert "The Daily Herald" in page
+    links = set(re.findall(r'href="(/search/\?[^"]+)"', page))
+    assert links and all(f"outlet_id={herald}" in x and "outlet=" not in x.replace("outlet_id=", "") for x in links)
+    found = client_for(viewer).get("/search.json?" + html.unescape(next(iter(links))).split("?", 1)[1]).json()
+    assert [r["id"] for r in found["results"]] == [story["ids"]["herald"]]
+    assert "Only The Daily Herald" in _page(viewer, f"/search/?outlet_id={herald}")
+    assert f"/attention/?outlets={herald}&amp;interval=week" in page
+    # An outlet known by its domain only.
+    doc = Doc(Article(text="Bridge tolls\n\nThe harbour bridge will charge a toll.\n", title="Bridge tolls",
+                      url="https://www.portnews.co.uk/tolls", published=DAY, language="en"))
+    save(doc, "test-pages")
+    Entry.objects.create(collection=team["collection"], article_id=doc.article.id)
+    port = ArticleFacts.objects.get(article_id=doc.article.id).outlet_id
+    page = _page(viewer, f"/outlets/{port}/")
+    assert "portnews.co.uk" in page
+    found = client_for(viewer).get(f"/search.json?outlet_id={port}").json()
+    assert [r["id"] for r in found["results"]] == [doc.article.id]
+    # The attention chart's points open the search of their outlet by id too.
+    spec_page = _page(viewer, "/attention/?entity=Unite&interval=day")
+    assert f"outlet_id={herald}" in html.unescape(spec_page)
+    # An outsider's search by that id finds nothing, and shows no name.
+    outsider = team["users"]["outsider"]
+    assert client_for(outsider).get(f"/search.json?outlet_id={herald}").json()["results"] == []
+    assert "Daily Herald" not in _page(outsider, f"/search/?outlet_id={herald}")
+
+
+def test_it_gives_the_story_outlet_and_attention_pages_json_twins(team: dict, story: dict) -> None:
+    from slant.store.aggregates.models import ArticleFacts
+
+    viewer, outsider = team["users"]["viewer"], team["users"]["outsider"]
+    herald = ArticleFacts.objects.get(article_id=story["ids"]["herald"]).outlet_id
+    courier = ArticleFacts.objects.get(article_id=story["ids"]["courier"]).outlet_id
+    pairs = [(f"/stories/{story['sid']}.json", f"/api/stories/{story['sid']}"), ("/stories.json", "/api/stories"),
+             (f"/outlets/{herald}.json?interval=day", f"/api/outlets/{herald}?interval=day"),
+             ("/outlets.json", "/api/outlets"),
+             (f"/outlets/compare.json?a={herald}&b={courier}", f"/api/outlets/compare?a={herald}&b={courier}"),
+             # The attention twin reads the page's form as sent: empty fields, one outlet checkbox each.
+             (f"/attention.json?q=&entity=Unite&technique=&outlet={herald}&outlet={courier}&interval=day",
+              f"/api/attention?entity=Unite&outlets={herald},{courier}&interval=day")]
+    for twin, api in pairs:
+        got = client_for(viewer).get(twin)
+        assert got.status_code == 200 and got["Content-Type"].startswith("application/json"), twin
+        assert got.json() == client_for(viewer).get(api).json(), twin
+    view = client_for(viewer).get(f"/stories/{story['sid']}.json").json()
+    assert sorted(view["articles"]) == sorted(story["ids"].values())
+    assert client_for(viewer).get("/attention.json?entity=Unite").json()["total"] == 2
+    # The outsider: no story, no outlet, nothing counted.
+    assert client_for(outsider).get(f"/stories/{story['sid']}.json").status_code == 404
+    assert client_for(outsider).get(f"/outlets/{herald}.json").status_code == 404
+    assert client_for(outsider).get("/stories.json").json()["stories"] == []
+    assert client_for(outsider).get("/outlets.json").json()["outlets"] == []
+    assert client_for(outsider).get("/attention.json?entity=Unite").json()["total"] == 0
+    assert client_for(None).get(f"/stories/{story['sid']}.json").status_code == 401
+
+
+def test_it_counts_a_word_search_in_the_database(team: dict, story: dict) -> None:
+    """Attention's word search: full text (FTS5 on SQLite, the stored tsvector on PostgreSQL), per outlet."""
+    from slant.store.models import Article
+    from slant.web.search.index import index_article
+
+    for aid in story["ids"].values():
+        index_article(Article.objects.get(id=aid))
+    viewer = team["users"]["viewer"]
+    got = client_for(viewer).get("/api/attention?q=fishermen&interval=day").json()
+    assert got["total"] == 1 and [s["outlet"] for s in got["series"]] == ["Courier"]
+    got = client_for(viewer).get("/api/attention?q=harbour+bridge&interval=week").json()
+    assert got["total"] == 2 and sorted(s["outlet"] for s in got["series"]) == ["Courier", "Herald"]
+    assert client_for(viewer).get("/api/attention?q=zeppelin").json()["total"] == 0
+    assert client_for(team["users"]["outsider"]).get("/api/attention?q=harbour").json()["total"] == 0
+    # PostgreSQL: the word search turns sequential scans off for its statement only.
+    from django.db import connection, transaction
+
+    from slant.store.aggregates import attention
+
+    with transaction.atomic(), connection.cursor() as cur:
+        assert attention.series(attention.Search(q="harbour"))["total"] == 2
+        cur.execute("SELECT 1" if connection.vendor != "postgresql" else "SELECT current_setting('enable_seqscan')")
+        assert cur.fetchone()[0] in (1, "on")

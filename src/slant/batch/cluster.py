@@ -25,10 +25,11 @@ from .work import Result, WorkerLost
 class _RayWorker:
     """A Ray actor: holds one pipeline with its models, analyses chunks of articles."""
 
-    def __init__(self, names: Sequence[str], wait: float) -> None:
+    def __init__(self, names: Sequence[str], wait: float, vector: bool = False) -> None:
         # Ray gives each actor OMP_NUM_THREADS = its CPUs; no more to do here.
         self.pipeline, self.error = work.build(names, None)
         self.wait = wait
+        self.vector = vector
         # What this node would store its analyses under: its slant version,
         # model files and packages, settings. The driver compares it with its own.
         self.pipeline_id = pipeline_id(names)
@@ -37,7 +38,7 @@ class _RayWorker:
         return True
 
     def analyze(self, articles: list[Article]) -> tuple[str, list[Result]]:
-        return self.pipeline_id, work.analyze_all(self.pipeline, self.error, articles, self.wait)
+        return self.pipeline_id, work.analyze_all(self.pipeline, self.error, articles, self.wait, self.vector)
 
 
 class Ray(Engine):
@@ -47,8 +48,9 @@ class Ray(Engine):
     does not pay for it.
     """
 
-    def __init__(self, names: Sequence[str], workers: int, address: str | None, wait: float) -> None:
-        self.names, self.workers, self.address, self.wait = list(names), workers, address, wait
+    def __init__(self, names: Sequence[str], workers: int, address: str | None, wait: float,
+                 vector: bool = False) -> None:
+        self.names, self.workers, self.address, self.wait, self.vector = list(names), workers, address, wait, vector
         self.pipeline_id = pipeline_id(self.names)
         self.ray: Any = None
         self.actor_class: Any = None
@@ -80,7 +82,7 @@ class Ray(Engine):
         settings = {name: os.environ[name] for name in OUTPUT_SETTINGS if name in os.environ}
         self.actor_class = ray.remote(num_cpus=1, max_restarts=0,
                                       runtime_env={"env_vars": settings} if settings else None)(_RayWorker)
-        self.actors = [self.actor_class.remote(self.names, self.wait) for _ in range(self.workers)]
+        self.actors = [self.actor_class.remote(self.names, self.wait, self.vector) for _ in range(self.workers)]
 
     def submit(self, articles: list[Article]) -> Any:
         if self.ray is None:
@@ -137,7 +139,7 @@ class Ray(Engine):
             self.actors.append(actor)
 
     def _add_replacement(self) -> None:
-        new = self.actor_class.remote(self.names, self.wait)
+        new = self.actor_class.remote(self.names, self.wait, self.vector)
         self.starting[new] = new.ready.remote()
 
     def close(self) -> None:

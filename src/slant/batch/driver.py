@@ -85,6 +85,7 @@ def run(
     skip_many: Callable[[list[Article]], dict[str, str]] | None = None,
     dedupe: bool = False,
     batch_size: int | None = None,
+    vector: bool = False,
 ) -> Iterator[Outcome]:
     """Analyse ``items`` and yield one Outcome per item, in input order.
 
@@ -93,7 +94,9 @@ def run(
     once, as ``{article id: reason}``. Both are asked just before the chunk
     goes to a worker, so work another process finished meanwhile is not done
     again. With ``dedupe``, an article whose text appeared earlier in the
-    batch is skipped. ``stages`` is checked before anything runs.
+    batch is skipped. With ``vector``, the workers also compute each
+    article's vector for story grouping (``Doc.cache``), for the store.
+    ``stages`` is checked before anything runs.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
@@ -102,18 +105,23 @@ def run(
     if address and engine != "ray":
         raise ValueError("--address is for the Ray engine; add --engine ray")
     names = Pipeline(stages).names  # a PipelineError is raised here, before any work
+    # A bad SLANT_MAX_BYTES / SLANT_MAX_CHARS is a setting of the whole run, not of one item: a
+    # SettingError here, before any input is read, rather than the same failure for every item.
+    from ..read.limits import Limits
+
+    Limits.resolve()
     wait = work.delay()
     backend: Engine
     if engine == "ray":
         from .cluster import Ray
 
-        backend = Ray(names, workers, address, wait)
+        backend = Ray(names, workers, address, wait, vector)
         batch_size = batch_size or 8
     elif workers > 1:
-        backend = LocalPool(names, workers, wait)
+        backend = LocalPool(names, workers, wait, vector)
         batch_size = batch_size or 1
     else:
-        backend = InProcess(names, wait)
+        backend = InProcess(names, wait, vector)
         batch_size = 1
     window = max(4, 2 * workers * batch_size)
     return _closing(_drive(items, backend, batch_size=batch_size, window=window,
@@ -279,7 +287,7 @@ def _settle(outcome: Outcome, ok: bool | None, value: Any, chunk: _Chunk) -> Non
         outcome.failure = Failure(outcome.source, reason, internal)
         return
     try:
-        doc = value if isinstance(value, Doc) else Doc.from_dict(value)
+        doc = value if isinstance(value, Doc) else work.decoded(value)
         source = next(a.source for a, o in chunk.slots if o is outcome)
         if doc.article.source != source:
             # The contract does not carry ``source``; put it back for the store.

@@ -82,7 +82,7 @@ def ingest(
 
     try:
         for outcome in run(items_from(sources), stages=names, engine=engine, workers=workers,
-                           address=address, skip_many=already, dedupe=True):
+                           address=address, skip_many=already, dedupe=True, vector=_grouping_on()):
             summary.seen += 1
             if outcome.doc is not None:
                 buffer.append(outcome.doc)
@@ -99,6 +99,13 @@ def ingest(
         flush()
         summary.seconds = time.monotonic() - started
     return summary
+
+
+def _grouping_on() -> bool:
+    """Whether stored articles join stories (``SLANT_STORIES``): then the workers compute their vectors."""
+    from ..store.aggregates.stories import ENABLED
+
+    return ENABLED
 
 
 def _save(docs: list[Doc], pipeline: str, using: str) -> tuple[int, list[Failure]]:

@@ -36,10 +36,11 @@ class InProcess(Engine):
 
     eager = False
 
-    def __init__(self, names: Sequence[str], wait: float) -> None:
+    def __init__(self, names: Sequence[str], wait: float, vector: bool = False) -> None:
         self.names = list(names)
         self.pipeline: Any = None
         self.wait = wait
+        self.vector = vector
 
     def submit(self, articles: list[Article]) -> Any:
         return list(articles)
@@ -49,20 +50,21 @@ class InProcess(Engine):
             self.pipeline, error = work.build(self.names, None)
             if error:
                 raise ModelError(error)
-        return [work.analyze(self.pipeline, article, self.wait) for article in handle]
+        return [work.analyze(self.pipeline, article, self.wait, vector=self.vector) for article in handle]
 
 
 _WORKER: dict[str, Any] = {}
 
 
-def _pool_init(names: Sequence[str], threads: int, wait: float, parent: int) -> None:
+def _pool_init(names: Sequence[str], threads: int, wait: float, parent: int, vector: bool = False) -> None:
     work.exit_with_parent(parent)
     _WORKER["pipeline"], _WORKER["error"] = work.build(names, threads)
     _WORKER["wait"] = wait
+    _WORKER["vector"] = vector
 
 
 def _pool_task(articles: list[Article]) -> list[Result]:
-    return work.analyze_all(_WORKER["pipeline"], _WORKER["error"], articles, _WORKER["wait"])
+    return work.analyze_all(_WORKER["pipeline"], _WORKER["error"], articles, _WORKER["wait"], _WORKER["vector"])
 
 
 class LocalPool(Engine):
@@ -73,8 +75,8 @@ class LocalPool(Engine):
     ``WorkerLost`` for each of those chunks, which the driver resends.
     """
 
-    def __init__(self, names: Sequence[str], workers: int, wait: float) -> None:
-        self.names, self.workers, self.wait = list(names), workers, wait
+    def __init__(self, names: Sequence[str], workers: int, wait: float, vector: bool = False) -> None:
+        self.names, self.workers, self.wait, self.vector = list(names), workers, wait, vector
         self.threads = max(1, (os.cpu_count() or 1) // workers)
         self.pool = self._start()
 
@@ -89,7 +91,7 @@ class LocalPool(Engine):
             self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_pool_init,
-            initargs=(self.names, self.threads, self.wait, os.getpid()),
+            initargs=(self.names, self.threads, self.wait, os.getpid(), self.vector),
         )
 
     def submit(self, articles: list[Article]) -> Any:

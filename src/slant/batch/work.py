@@ -64,14 +64,55 @@ def describe(exc: BaseException) -> tuple[str, bool]:
     return reason, True
 
 
-def analyze(pipeline: Pipeline, article: Article, wait: float, *, encode: bool = False) -> Result:
-    """One article through the pipeline; never raises for the article's sake."""
+VECTOR = "article_vector"  # Doc.cache key (and, across processes, the contract dict's extra key) of the vector
+
+
+def with_vector(doc: Doc) -> Doc:
+    """``doc`` with its article's vector for story grouping in ``doc.cache``, computed here, where the
+    models live, so that the driver (which stores results one after another) does not have to. A
+    vector that cannot be computed is left out: the store computes it when it groups the article."""
+    from ..store.aggregates import embed
+
+    try:
+        doc.cache[VECTOR] = embed.vectors([doc.article.text])[0]
+    except Exception:  # noqa: BLE001  (derived data: never fails the article)
+        pass
+    return doc
+
+
+def encoded(doc: Doc) -> dict[str, Any]:
+    """The contract dict that crosses a process boundary, with the vector (float16 bytes) if there is one."""
+    data = doc.to_dict()
+    if doc.cache.get(VECTOR) is not None:
+        from ..store.aggregates import embed
+
+        data[f"_{VECTOR}"] = embed.to_bytes(doc.cache[VECTOR])
+    return data
+
+
+def decoded(data: dict[str, Any]) -> Doc:
+    """The ``Doc`` of :func:`encoded`'s dict, its vector back in ``doc.cache``."""
+    raw = data.pop(f"_{VECTOR}", None)
+    doc = Doc.from_dict(data)
+    if raw is not None:
+        from ..store.aggregates import embed
+
+        doc.cache[VECTOR] = embed.from_bytes(raw)
+    return doc
+
+
+def analyze(pipeline: Pipeline, article: Article, wait: float, *, encode: bool = False,
+            vector: bool = False) -> Result:
+    """One article through the pipeline (and its grouping vector, with ``vector``); never raises for the
+    article's sake."""
     started = time.monotonic()
     try:
         doc = pipeline(Doc(article))
+        if vector:
+            with_vector(doc)
         # Docs cross process boundaries as their contract dicts: ``Doc.cache``
         # holds spaCy parses and tensors that have no business travelling.
-        return True, (doc.to_dict() if encode else doc)
+        return True, (encoded(doc) if encode else doc)
     except Exception as exc:  # noqa: BLE001  (one article's failure must not end the batch)
         return False, describe(exc)
     finally:
@@ -79,11 +120,12 @@ def analyze(pipeline: Pipeline, article: Article, wait: float, *, encode: bool =
             time.sleep(max(0.0, wait - (time.monotonic() - started)))
 
 
-def analyze_all(pipeline: Pipeline | None, error: str | None, articles: list[Article], wait: float) -> list[Result]:
+def analyze_all(pipeline: Pipeline | None, error: str | None, articles: list[Article], wait: float,
+                vector: bool = False) -> list[Result]:
     """What a pool worker or a Ray actor sends back for a chunk."""
     if error or pipeline is None:
         return [(None, error)] * len(articles)
-    return [analyze(pipeline, article, wait, encode=True) for article in articles]
+    return [analyze(pipeline, article, wait, encode=True, vector=vector) for article in articles]
 
 
 def limit_threads(threads: int) -> None:

@@ -27,29 +27,24 @@ from ..pipeline import register
 if TYPE_CHECKING:
     from ..stance.author import AuthorStance
 
-# spaCy types that name quantities or times, not actors.
-SKIP_TYPES = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
-
 
 class Stance:
     def __init__(self, model: AuthorStance) -> None:
         self.model = model
 
     def __call__(self, doc: Doc) -> Doc:
+        from ..stance.author import SKIP_TYPES, doc_inputs
+
         wanted = {e["id"]: e for e in doc.entities
                   if e.get("id") and str(e.get("type") or "").upper() not in SKIP_TYPES}
-        mentions: dict[str, list[tuple[int, int]]] = {}
-        for span in doc.layer("entities"):
-            eid = span.get("entity")
-            if eid in wanted and span.end > span.start:
-                mentions.setdefault(eid, []).append((span.start, span.end))
+        got = doc_inputs(doc)
         spans: list[Span] = []
-        if mentions:
-            sentences = [(s.start, s.end) for s in doc.layer("sentences")]
-            quotes = [(q.start, q.end) for q in doc.layer("quotes")] if "quotes" in doc.layers else []
+        if got.mentions:
             states = self.model.states(doc.text)
+            signals = self.model.signals(doc.text, got.sentences, got.quotes, got.persuasion)
             for eid, entity in wanted.items():
-                found = self.model.judge(states, mentions[eid], sentences, quotes) if eid in mentions else None
+                found = self.model.judge(states, got.mentions[eid], got.sentences, got.quotes, signals,
+                                         got.top_mentions) if eid in got.mentions else None
                 if found is None:
                     entity.pop("stance", None)
                     continue

@@ -104,13 +104,20 @@ urlpatterns = [
     path("api/collections/<id:cid>/uploads/<id:uid>", api.upload, name="api_upload"),
     path("api/collections/<id:cid>/export", api.export, name="api_export"),
     path("api/articles/<str:aid>", api.article, name="api_article"),
-    # Stories, outlets and attention (issue 13): the pages, then their JSON API.
+    # Stories, outlets and attention (issue 13): the pages, each with its .json twin (the API view: session or
+    # token, the same access checks), then their JSON API.
     path("stories/", story_pages.story_list_page, name="stories"),
+    path("stories.json", stories.story_list, name="stories_json"),
     path("stories/<id:sid>/", story_pages.story_page, name="story"),
+    path("stories/<id:sid>.json", stories.story, name="story_json"),
     path("outlets/", story_pages.outlet_list_page, name="outlets"),
+    path("outlets.json", stories.outlet_list, name="outlets_json"),
     path("outlets/compare/", story_pages.outlet_compare_page, name="outlets_compare"),
+    path("outlets/compare.json", stories.outlet_compare, name="outlets_compare_json"),
     path("outlets/<id:oid>/", story_pages.outlet_page, name="outlet"),
+    path("outlets/<id:oid>.json", stories.outlet, name="outlet_json"),
     path("attention/", story_pages.attention_page, name="attention"),
+    path("attention.json", story_pages.attention_page_json, name="attention_json"),
     path("api/stories", stories.story_list, name="api_stories"),
     path("api/stories/<id:sid>", stories.story, name="api_story"),
     path("api/stories/<id:sid>/merge", stories.story_merge, name="api_story_merge"),

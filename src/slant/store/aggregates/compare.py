@@ -182,13 +182,13 @@ def story_view(story_id: int, *, articles: Any = None, user: Any = None, using: 
 
     from .models import ArticleFacts, Story
     from .outlets import display_names
+    from .visible import only
 
     story = Story.objects.using(using).filter(id=story_id).first()
     if story is None:
         return None
     qs = ArticleFacts.objects.using(using).filter(story_id=story_id)
-    if articles is not None:
-        qs = qs.filter(article_id__in=articles)
+    qs = only(qs, articles)
     members = list(qs.order_by("published", "article_id").values_list("article_id", "outlet_id", "published", "words",
                                                                        "article__title", "article__url"))
     if not members:

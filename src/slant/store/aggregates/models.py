@@ -115,6 +115,15 @@ class ArticleActor(models.Model):
         indexes = [models.Index(fields=["key", "article"], name="actor_key_article")]
 
 
+class ActorCount(models.Model):
+    """How many articles name each actor key: ``COUNT(*)`` of ``ArticleActor`` rows per key, kept by the
+    database itself (triggers on insert and delete of ``ArticleActor``, migration 0004), so the grouping's
+    rarity weights read one row per key instead of counting every article that names "united states"."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    articles = models.IntegerField(default=0)
+
+
 class ArticleQuoteSource(models.Model):
     """Whose words an article quotes: a speaker or a source outlet, with how many quotes."""
 

@@ -107,7 +107,14 @@ def on_saved(docs: Sequence[Any], *, using: str = "default") -> None:
                    .values_list("article_id", flat=True))
         todo = {d.article.id: d for d in docs if d.article.id not in done}
         if todo:
-            add([(aid, d.to_dict()) for aid, d in todo.items()], using=using)
+            # Vectors the batch workers computed (``Doc.cache``); the rest are computed here.
+            vecs = [d.cache.get("article_vector") for d in todo.values()]
+            missing = [i for i, v in enumerate(vecs) if v is None]
+            if missing:
+                made = embed.vectors([list(todo.values())[i].article.text for i in missing])
+                for i, v in zip(missing, made):
+                    vecs[i] = v
+            add([(aid, d.to_dict()) for aid, d in todo.items()], using=using, vectors=np.stack(vecs))
     except Exception:  # noqa: BLE001  (grouping is derived data; the analysis is stored)
         log.exception("grouping %d article(s) failed; `slant stories --group` retries", len(docs))
 
@@ -163,9 +170,7 @@ def _indexed(idx: StoreIndex, emb_id: int, vec: np.ndarray) -> None:
 
 def _place(aid: str, sig: grouping.Signals, idx: StoreIndex, s: grouping.Settings, using: str,
            title: str = "") -> tuple[int, float | None]:
-    from django.db.models import Count
-
-    from .models import ArticleActor, ArticleFacts, Story
+    from .models import ActorCount, ArticleFacts, Story
 
     found = idx.index.search(sig.vector, s.k)
     cands: list[tuple[Any, float]] = []
@@ -179,8 +184,7 @@ def _place(aid: str, sig: grouping.Signals, idx: StoreIndex, s: grouping.Setting
         for r in rows:
             keys.update((r[3] or {}).get("actors", []))
         n = max(len(idx.index), 1)
-        df = dict(ArticleActor.objects.using(using).filter(key__in=list(keys)).values("key")
-                  .annotate(n=Count("article_id")).values_list("key", "n")) if keys else {}
+        df = dict(ActorCount.objects.using(using).filter(key__in=list(keys)).values_list("key", "articles")) if keys else {}
         freq = grouping.ActorFrequencies()
         freq.n, freq.df = n, df
         for emb, story, published, sigs in rows:
@@ -318,8 +322,9 @@ def _members(story_ids: Iterable[int] | None, articles: Any, using: str) -> Any:
     qs = ArticleFacts.objects.using(using).filter(story__isnull=False)
     if story_ids is not None:
         qs = qs.filter(story_id__in=list(story_ids))
-    if articles is not None:
-        qs = qs.filter(article_id__in=articles)
+    from .visible import only
+
+    qs = only(qs, articles)
     return qs
 
 

@@ -63,6 +63,9 @@ class Filters:
     until: dt.date | None = None
     technique: str = ""
     entity: str = ""
+    # An outlet of the stories app by id (links from outlet profiles and attention charts): exact, and
+    # unaffected by the names users give outlets or by an outlet known by its domain only.
+    outlet_id: int | None = None
 
 
 def _analysis_matches(data: dict[str, Any] | None, labels: set[str], f: Filters) -> bool:
@@ -94,6 +97,8 @@ def search(entries: Any, f: Filters, *, limit: int = 2000) -> list[Any]:
     qs = entries.select_related("article", "collection")
     if f.outlet:
         qs = qs.filter(article__outlet__icontains=f.outlet)
+    if f.outlet_id is not None:
+        qs = qs.filter(article__facts__outlet_id=f.outlet_id)
     if f.since:
         qs = qs.filter(article__published__gte=f.since)
     if f.until:

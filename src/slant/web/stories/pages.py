@@ -26,6 +26,7 @@ from slant.view import html as vh
 from slant.view.model import human_date, shorten
 from slant.view.palette import css_class
 from slant.web import access
+from slant.web.stories import views
 from slant.web.stories.views import _search, visible_articles
 
 
@@ -190,16 +191,19 @@ def _interval(request: HttpRequest) -> str:
 
 
 def _profile_context(prof: Mapping[str, Any], prefix: str) -> dict[str, Any]:
-    name = prof["name"]
+    # Links name the outlet by its id: the name shown may be the user's own, or a domain no article's
+    # outlet field holds, and neither would match the search's outlet words.
+    oid = prof["id"]
     over = charts.over_time_spec(prof["over_time"], prof["interval"],
-                                 lambda since, until: _search_link(outlet=name, since=since, until=until))
+                                 lambda since, until: _search_link(outlet_id=oid, since=since, until=until))
     rows = [{**t, "name": display_name(t["technique"]), "css": css_class(t["technique"]),
-             "url": _search_link(outlet=name, technique=t["technique"])} for t in prof["techniques"]]
-    rates = charts.technique_rates_spec(rows, lambda label: _search_link(outlet=name, technique=label))
-    actors = [{**a, "url": _search_link(outlet=name, entity=a["name"]),
+             "url": _search_link(outlet_id=oid, technique=t["technique"])} for t in prof["techniques"]]
+    rates = charts.technique_rates_spec(rows, lambda label: _search_link(outlet_id=oid, technique=label))
+    actors = [{**a, "url": _search_link(outlet_id=oid, entity=a["name"]),
                "stance_rows": [(k, a["stance"].get(k, 0)) for k in ("negative", "neutral", "positive")],
                "stance_total": sum(a["stance"].values())} for a in prof["actors"]]
     return {"p": prof, "prefix": prefix, "techniques": rows, "actors": actors,
+            "attention": reverse("attention") + "?" + urlencode({"outlets": oid, "interval": "week"}),
             "over_spec": over, "rates_spec": rates, "over_id": f"{prefix}-over", "rates_id": f"{prefix}-rates"}
 
 
@@ -238,10 +242,9 @@ def outlet_compare_page(request: HttpRequest) -> HttpResponse:
 # -- attention --------------------------------------------------------------
 
 
-def attention_page(request: HttpRequest) -> HttpResponse:
-    _login_404(request)
-    # The form sends its empty fields too; the API reads only the ones given. Its outlet checkboxes
-    # (outlet=1&outlet=2) become the API's comma-separated list.
+def _form_query(request: HttpRequest) -> None:
+    """The attention form's query as the API reads it: the form sends its empty fields too (the API
+    reads only the ones given), and its outlet checkboxes (outlet=1&outlet=2) become ``outlets=1,2``."""
     query = request.GET.copy()
     for key in [k for k in query if k != "outlet" and not query.get(k, "").strip()]:
         query.pop(key)
@@ -249,6 +252,17 @@ def attention_page(request: HttpRequest) -> HttpResponse:
         query["outlets"] = ",".join(x for x in query.getlist("outlet") if x.isdigit())
     query.pop("outlet", None)
     request.GET = query
+
+
+def attention_page_json(request: HttpRequest) -> HttpResponse:
+    """The attention page's JSON twin: the page's query (form fields as sent), the API's answer."""
+    _form_query(request)
+    return views.attention_json(request)
+
+
+def attention_page(request: HttpRequest) -> HttpResponse:
+    _login_404(request)
+    _form_query(request)
     error = None
     result = None
     search = None
@@ -265,7 +279,7 @@ def attention_page(request: HttpRequest) -> HttpResponse:
 
         def link(row: Mapping[str, Any], since: str, until: str) -> str:
             return _search_link(q=s.q, entity=s.entity, technique=s.technique,
-                                outlet=row["outlet"] if row.get("outlet_id") is not None else "", since=since, until=until)
+                                outlet_id=row.get("outlet_id"), since=since, until=until)
 
         spec = charts.attention_spec(result["series"], result["interval"], link)
     query = {k: request.GET.get(k, "") for k in ("q", "entity", "technique", "outlets", "interval", "since", "until", "collection")}

@@ -22,6 +22,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 
 from slant.errors import InputError
 from slant.store.aggregates import attention, compare, outlets, stories
+from slant.store.aggregates.visible import only
 from slant.web import access
 from slant.web.api.views import api_view
 from slant.web.http import json_response
@@ -89,7 +90,7 @@ def _check_editable(request: HttpRequest, story_ids: list[int]) -> None:
 
     seen = visible_articles(request)
     for sid in story_ids:
-        if not ArticleFacts.objects.filter(story_id=sid, article_id__in=seen).exists():
+        if not only(ArticleFacts.objects.filter(story_id=sid), seen).exists():
             raise Http404("no such story")
     members = set(ArticleFacts.objects.filter(story_id__in=story_ids).values_list("article_id", flat=True))
     editable = set(Entry.objects.filter(
@@ -154,7 +155,7 @@ def outlet(request: HttpRequest, oid: int) -> HttpResponse:
 def outlet_name(request: HttpRequest, oid: int) -> HttpResponse:
     from slant.store.aggregates.models import ArticleFacts
 
-    if not ArticleFacts.objects.filter(outlet_id=oid, article_id__in=visible_articles(request)).exists():
+    if not only(ArticleFacts.objects.filter(outlet_id=oid), visible_articles(request)).exists():
         raise Http404("no such outlet")
     try:
         name = _body(request).get("name")
