@@ -208,7 +208,7 @@ def techniques_html(view: ArticleView, prefix: str = "", *, level: int = 2) -> s
         rel = (f'<br><span class="rel{" unreliable" if t.unreliable else ""}" title="{e(RELIABILITY_TITLE)}">'
                f"{e(t.reliability_text)}</span>" if t.reliability is not None else "")
         out.append(
-            f'<tr class="{t.css}"><th scope="row"><span class="swatch" aria-hidden="true"></span>'
+            f'<tr class="{t.css}{" unrel" if t.unreliable else ""}"><th scope="row"><span class="swatch" aria-hidden="true"></span>'
             f'<abbr title="{e(t.definition)}">{e(t.name)}</abbr>{rel}</th>'
             f"<td>{t.shown}</td><td>{t.candidates}</td><td>{fmt_score(t.mean_score)}</td></tr>"
         )
