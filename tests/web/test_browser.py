@@ -232,6 +232,14 @@ def test_it_reads_an_article_in_two_tints_at_desktop_and_phone_width(
     page.fill("#threshold", "0.7")
     page.dispatch_event("#threshold", "input")
     assert page.locator("mark.hl[data-head]:not(.cand)").count() == 1
+    assert "score ≥ 0.70" in page.inner_text(".legend .tiers")
+    # A span the slider moved below the cut says so on hover; its technique's dev F1 is there too.
+    page.check("#candidates")
+    page.hover("mark.hl.t-appeal-to-fear-prejudice")
+    assert "a candidate below the threshold" in page.inner_text("#tip")
+    page.hover("mark.hl.t-loaded-language >> nth=0")
+    assert "technique dev F1 0.41" in page.inner_text("#tip")
+    page.uncheck("#candidates")
     page.fill("#threshold", "0.5")
     page.dispatch_event("#threshold", "input")
 

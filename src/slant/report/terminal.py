@@ -228,7 +228,7 @@ def _technique_table(model: ArticleView, show_candidates: bool) -> Table:
         name = Text.assemble(("  ", _marker_style(t.label)), " ", t.name)
         extra = [str(t.candidates)] if show_candidates else []
         rel = Text(t.reliability_text or "–", style="bold red" if t.unreliable else "dim")
-        table.add_row(name, str(t.shown), *extra, view.fmt_score(t.mean_score), rel)
+        table.add_row(name, str(t.shown), *extra, view.fmt_score(t.mean_score) if t.mean_score is not None else "–", rel)
     return table
 
 

@@ -114,7 +114,7 @@ def controls_html(view: ArticleView, prefix: str = "", *, level: int = 2) -> str
         return "\n".join(out)
     cut = view.threshold
     out.append('<p class="tiers"><span class="key solid" aria-hidden="true"></span> shown to readers'
-               + (f" (score ≥ {cut:.2f})" if cut is not None else "")
+               + (f' (score ≥ <span data-cut>{cut:.2f}</span>)' if cut is not None else "")
                + ' <span class="key light" aria-hidden="true"></span> other candidates, when asked for</p>')
     out.append('<fieldset class="techs"><legend class="visually-hidden">Techniques to show</legend><ul>')
     for n, t in enumerate(view.techniques):
@@ -210,7 +210,7 @@ def techniques_html(view: ArticleView, prefix: str = "", *, level: int = 2) -> s
         out.append(
             f'<tr class="{t.css}{" unrel" if t.unreliable else ""}"><th scope="row"><span class="swatch" aria-hidden="true"></span>'
             f'<abbr title="{e(t.definition)}">{e(t.name)}</abbr>{rel}</th>'
-            f"<td>{t.shown}</td><td>{t.candidates}</td><td>{fmt_score(t.mean_score)}</td></tr>"
+            f"<td>{t.shown}</td><td>{t.candidates}</td><td>{fmt_score(t.mean_score) if t.mean_score is not None else '–'}</td></tr>"
         )
     out.append("</tbody></table></div></section>")
     return "\n".join(out)

@@ -223,7 +223,7 @@ class SpanView:
         else:
             rel = ""
         caveat = " The model rarely labels this technique right: a lead to check, not a finding." if self.unreliable else ""
-        return f"{self.name} ({score}{tier}{rel}): {self.definition}{caveat}"
+        return f"{self.name} ({score}{rel}{tier}): {self.definition}{caveat}"
 
 
 @dataclasses.dataclass
