@@ -16,6 +16,13 @@ slant did not find the entity), the entity's spaCy type.
 with standard errors from 1,000 bootstrap resamples of whole articles; by
 entity type too (persons; organisations, countries and groups).
 
+``predict --features`` keeps each pair's raw material (the pooled states of
+the persuasion pass, the sentences, quotes and persuasion spans), so that
+``report --head DIR`` can score a head on it without another pass
+(``--neutral-bias B`` with the neutral offset B instead of its own). BASIL's
+design choices are made on ``--articles odd`` (odd positions in the sorted
+article ids) and reported on ``--articles even``; never fitted on either.
+
 Data, read at run time from ../shared/data (never copied):
 
 - BASIL (``basil``): article-level ``author_feeling_<Entity>`` labels

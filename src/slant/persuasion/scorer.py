@@ -2,7 +2,7 @@
 
 The SI head proposes candidate spans generously (low piece thresholds, plus words from the figurative lexicon); the TC
 head gives each its technique probabilities. For each candidate span and each of its top techniques (an *entry*), a
-small logistic model over cheap features gives the probability that the entry is right: that the span overlaps a gold
+small model (below) over cheap features gives the probability that the entry is right: that the span overlaps a gold
 span of that technique. It is fitted on the 56 held-out training articles, which the network never saw, with the
 features of their candidates (cross-fitted by article when its settings are chosen; see ``slant.train.persuasion``).
 The model is a list of weights in ``meta.json`` (``scorer``), so nothing here needs torch or sklearn at inference.
@@ -173,7 +173,7 @@ def fit_mlp(x: np.ndarray, z: np.ndarray, y: Sequence[bool], alpha: float = MLP_
 
 
 def _round(a: np.ndarray) -> list[Any]:
-    """Plain lists with seven significant digits (``meta.json`` stays small; scores move by < 1e-5)."""
+    """Plain lists with seven significant digits (a smaller ``meta.json``; scores move by < 1e-5)."""
     return np.vectorize(lambda v: float(f"{v:.7g}"), otypes=[float])(np.asarray(a, float)).tolist()
 
 

@@ -1,11 +1,12 @@
 """``stance``: the author's stance toward each entity over the whole article (negative / neutral / positive).
 
 For each entity (numbers, dates and amounts skipped: they take no side), the
-model in :mod:`slant.stance.author` pools the persuasion network's token
-states over the entity's mentions, the sentences naming it and the whole
-article, leaving out text inside the ``quotes`` layer (the quoted speakers'
-opinions are not the author's), and a head trained on PerSenT gives the label.
-``doc.entities[i]["stance"]`` = ``{"label", "score", "probs", "evidence"}``,
+model in :mod:`slant.stance.author` reads the sentences naming it outside the
+``quotes`` layer (the quoted speakers' opinions are not the author's): the
+persuasion network's token states over them, their lexical signals (VADER,
+the attacking techniques of the ``persuasion`` layer when it ran) and a
+sentence head trained on NewsMTSC; a document head trained on PerSenT gives
+the label. ``doc.entities[i]["stance"]`` = ``{"label", "score", "probs", "evidence"}``,
 ``evidence`` being ``[[start, end], ...]``: the sentences that push hardest
 toward the label. Each evidence sentence is also a span of the ``stance``
 layer (``label`` the entity's stance, ``score`` its probability, attrs
@@ -60,7 +61,7 @@ class Stance:
 
 
 @register("stance", needs=("sentences", "entities[]"), adds=("stance",), languages={"en"},
-          description="the author's stance toward each entity over the article, with evidence (MiniLM, PerSenT)")
+          description="the author's stance toward each entity over the article, with evidence (MiniLM, NewsMTSC, PerSenT)")
 def stance_stage() -> Stance:
     from ..stance.author import AuthorStance
 

@@ -1,25 +1,29 @@
-"""The author's stance toward each entity over the whole article: one encoder pass, pooled, and a linear head.
+"""The author's stance toward each entity over the whole article: one encoder pass, lexical signals, two linear heads.
 
 What it reads: the top-layer token states of the persuasion network's pass
 over the article (``slant.persuasion.runtime.Network.hidden``; the same
 windows the persuasion stage reads, so in a pipeline that ran it they cost
-nothing more). Text inside the ``quotes`` layer (direct and reported speech)
-is the quoted speaker's, not the author's: its word pieces are left out of
-every pool, and mentions inside quotes do not count as the author's mentions.
+nothing more), the sentences, the ``quotes`` layer and the ``persuasion``
+layer. Text inside quotes (direct and reported speech) is the quoted
+speaker's, not the author's: it is left out of every pool and every lexical
+signal, and mentions inside quotes do not count as the author's mentions.
 
-Features of an entity (:func:`entity_features`), all means of piece states:
+Per entity (:func:`entity_features`): its naming sentences (those holding a
+mention outside quotes); for each, the mean state of its mention pieces and
+of its author pieces, and its lexical signals (:mod:`slant.stance.evidence`:
+VADER, attacking persuasion techniques, figurative words); a sentence head
+(:class:`SentenceHead`, trained on NewsMTSC) over those; then the document
+features: the pooled states (mentions, naming sentences, article), a few
+numbers (log mentions, share quoted, share of sentences naming it, first
+mention), the naming-sentence and article means of the lexical signals, how
+central the entity is, and the mean of the sentence head's probabilities.
 
-- ``mention``: over the word pieces of its mentions (outside quotes);
-- ``context``: over the sentences that mention it (outside quotes);
-- ``article``: over the whole article (outside quotes);
-
-and a few numbers: log mentions, the share of its mentions inside quotes,
-the share of sentences naming it, where it is first named.
-
-The head is multinomial logistic regression on the standardised features,
-trained on PerSenT (``slant.train.stance``). Being linear in means of
-sentence sums, its logit splits exactly into one part per sentence, so the
-evidence is the sentences that push hardest toward the label given.
+The document head (:class:`Head`) is multinomial logistic regression on the
+standardised features, trained on PerSenT (``slant.train.stance``; the shipped
+one gives the pooled states weight 0, see the model card). Every feature it
+reads per sentence is a mean over the naming sentences, so its logit splits
+exactly into one part per sentence, and the evidence is the sentences that
+push hardest toward the label given.
 """
 
 from __future__ import annotations
