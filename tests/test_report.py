@@ -359,7 +359,7 @@ def test_it_orders_the_timeline_by_date() -> None:
 def test_it_shows_entities_with_stance_and_spelling_flag() -> None:
     page = render_page([make_doc()])
     assert "Yoon Suk-yeol" in page and "Spelled several ways" in page
-    assert 'class="stance negative">negative 0.77' in page
+    assert re.search(r'class="stance negative" title="The author&#x27;s stance over the whole article; 0.77[^"]*">negative 0.77<', page)
     assert "Lee Jae-myung</strong> (wrote), in Hankyoreh" in page
 
 

@@ -179,10 +179,13 @@ def parts_html(ev: EvidenceView) -> str:
     return ("…" if snip.cut_left else "") + "".join(out) + ("…" if snip.cut_right else "")
 
 
-def stance_badge(label: str | None, score: float | None) -> str:
+def stance_badge(label: str | None, score: float | None, *, of: str = "the author's stance over the whole article") -> str:
     if not label:
         return '<span class="stance none">no stance</span>'
-    return f'<span class="stance {e(label)}">{e(label)} {fmt_score(score)}</span>'
+    if score is None:
+        return f'<span class="stance {e(label)}" title="{e(of.capitalize())}">{e(label)}</span>'
+    tip = f"{of.capitalize()}; {fmt_score(score)}: the model's probability for it"
+    return f'<span class="stance {e(label)}" title="{e(tip)}">{e(label)} {fmt_score(score)}</span>'
 
 
 def goto(prefix: str, start: int, end: int, inner: str, cls: str = "goto") -> str:
@@ -245,7 +248,7 @@ def entity_item(ent: EntityView, prefix: str, has_stance: bool) -> str:
     if ent.evidence:
         out.append(f'<ul class="evidence" aria-label="Evidence for the stance toward {e(ent.name)}">')
         for ev in ent.evidence:
-            badge = stance_badge(ev.label, ev.score) + " " if ev.label else ""
+            badge = stance_badge(ev.label, ev.score, of="the stance in this sentence") + " " if ev.label else ""
             out.append(f"<li>{badge}{goto(prefix, ev.start, ev.end, parts_html(ev), 'goto ev')}</li>")
         out.append("</ul>")
     out.append("</li>")
