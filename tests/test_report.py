@@ -451,6 +451,23 @@ def test_it_shows_the_stance_evidence_sentences_and_links_them_to_the_text() -> 
     assert "Only a fool would believe these traitors" in out and "negative 0.91" in out
 
 
+def test_it_cuts_the_text_where_each_linked_stretch_ends_so_a_link_flashes_exactly_it() -> None:
+    from slant.view import build
+
+    doc = make_doc()
+    sentence = at("Only a fool would believe these traitors, he added.")
+    doc.entities[0]["stance"] = {"label": "negative", "score": 0.91, "evidence": [list(sentence)]}
+    model = build(doc)
+    starts = {p.start for p in model.pieces}
+    # reading.js flashes the pieces that start inside [start, end): they must cover exactly that stretch.
+    linked = [(ev.start, ev.end) for ent in model.entities for ev in ent.evidence] + \
+        [(q.start, q.end) for q in model.quotes] + [(d.start, d.end) for d in model.dates]
+    assert sentence in linked
+    for start, end in linked:
+        inside = [p for p in model.pieces if start <= p.start < end]
+        assert start in starts and "".join(TEXT[p.start:p.end] for p in inside) == TEXT[start:end]
+
+
 def test_it_sets_quoted_speech_apart_in_the_evidence_as_not_counted() -> None:
     from slant.view import build
 

@@ -246,7 +246,9 @@ def test_it_reads_an_article_in_two_tints_at_desktop_and_phone_width(
     # An evidence sentence of the stance scrolls to its place in the text and flashes it.
     page.locator("a.ev").first.click()
     page.wait_for_selector(".text .flash")
-    assert "tool of hegemony" in page.eval_on_selector_all(".text .flash", "els => els.map(e => e.textContent).join('')")
+    # Exactly the sentence's characters, nothing after it.
+    assert page.eval_on_selector_all(".text .flash", "els => els.map(e => e.textContent).join('')") == \
+        "The so-called defensive alliance is nothing but a tool of hegemony."
     timeline = page.inner_text("#timeline-h >> xpath=..")
     assert "None" not in timeline and "date not resolved" in timeline
 

@@ -645,7 +645,9 @@ def build(
     title_end = len(title) if title and text.startswith(title) else 0
     # Cut at span boundaries, at the places panels link to, and at the end of the title line.
     bounds = [(s.start, s.end) for s in spans]
-    cuts = sorted({0, len(text), title_end} | anchors)
+    # Their ends are cuts too, so a panel link flashes exactly [start, end) and not the rest of a piece.
+    ends = {e.end for ent in entities for e in ent.evidence} | {q.end for q in quotes} | {d.end for d in dates}
+    cuts = sorted({0, len(text), title_end} | anchors | {x for x in ends if 0 < x < len(text)})
     pieces: list[Piece] = []
     for a, b in zip(cuts, cuts[1:]):
         for s, e, covering in segments(text, bounds, start=a, end=b):
