@@ -489,6 +489,15 @@ def test_it_sets_quoted_speech_apart_in_the_evidence_as_not_counted() -> None:
     assert "the stance does not count them" in page.split('id="a1-entities-h"')[1].split("</ul>")[0]
     out = terminal_text(doc, width=240)
     assert "Dim italics in the evidence: quoted words" in out
+    # An actor named only inside quotes says so; one the author names does not.
+    doc.set_layer("entities", [*doc.layer("entities"), Span(*at("wolves"), "NORP", attrs={"entity": "e6"})])
+    doc.entities.append({"id": "e6", "name": "Wolves", "type": "NORP", "mentions": 1, "stance": {"label": "negative", "score": 0.5}})
+    flags = {ent.id: ent.only_quoted for ent in build(doc).entities}
+    assert flags["e6"] and not flags["e2"] and not flags["e1"]
+    page = render_page([doc])
+    assert page.count("Named only inside quotes") == 1
+    assert "Named only inside quotes" in page.split('data-entity="e6"')[1].split("</li>")[0]
+    assert terminal_text(doc, width=240).count("named only inside quotes") == 1
     # Without a quote in any evidence the note is left out.
     plain = make_doc()
     plain.set_layer("quotes", [])

@@ -304,6 +304,10 @@ def _entities(model: ArticleView, limit: int) -> Table | Group:
                 details.append("\n")
             details.append("⚠ spelling variants: ", style="bold yellow")
             details.append(", ".join(ent.spellings))
+        if ent.only_quoted and has_stance:
+            if details:
+                details.append("\n")
+            details.append("named only inside quotes: the stance has little to go on", style="italic")
         for ev in ent.evidence:
             if details:
                 details.append("\n")

@@ -245,6 +245,9 @@ def entity_item(ent: EntityView, prefix: str, has_stance: bool) -> str:
     if ent.spellings:
         out.append('<p class="variants"><span aria-hidden="true">⚠</span> <strong>Spelled several ways</strong> '
                    f'(a sign of machine translation): {", ".join(e(s) for s in ent.spellings)}</p>')
+    if ent.only_quoted and has_stance:
+        out.append('<p class="note only-quoted">Named only inside quotes: the author never names it in their own words, '
+                   "so the stance has little to go on.</p>")
     if ent.evidence:
         out.append(f'<ul class="evidence" aria-label="Evidence for the stance toward {e(ent.name)}">')
         for ev in ent.evidence:

@@ -339,6 +339,7 @@ class EntityView:
     spellings: list[str] | None
     evidence: list[EvidenceView]
     first: int | None = None  # offset of the first mention
+    only_quoted: bool = False  # every mention is inside quoted speech: the author never names it in their own words
 
 
 def _pairs(value: Any, n: int) -> list[tuple[int, int]]:
@@ -401,6 +402,7 @@ def entity_views(doc: Doc, sentences: Sentences, *, evidence_per_entity: int = 3
             id=eid, name=str(entity.get("name") or eid), type=str(entity.get("type") or ""),
             aliases=[str(a) for a in entity.get("aliases") or []], mentions=count, stance_label=label,
             stance_score=score, spellings=spelling_variants(entity), evidence=evidence, first=first,
+            only_quoted=bool(mentions) and all(any(qs <= m.start and m.end <= qe for qs, qe in quotes) for m in mentions),
         ))
     views.sort(key=lambda v: (-v.mentions, v.name.lower()))
     return views
