@@ -27,9 +27,10 @@ like nor unlike one with numbers). A story scores as its best member, and the ar
 story scoring at least ``threshold``, else it starts a story. Nothing else moves: adding an article
 never changes which story an earlier article is in.
 
-``Settings`` were chosen on the odd ECB+ topics (``bench/stories.py --choose``, a grid, by B-cubed F1):
-the best grid point that also keeps the invented articles of ``tests/test_stories.py`` right; BASIL and
-the even topics were not looked at to choose them. ``max_days`` (14), ``k`` (30) and the two centres
+``Settings`` were chosen on the odd ECB+ topics (``bench/stories.py --choose``, a grid, by B-cubed F1
+averaged over five arrival orders): the best grid point that also keeps the invented articles of
+``tests/test_stories.py`` apart (the best alone, without lead actors, joins two quakes in one country, and
+scores 0.0004 more); BASIL and the even topics were not looked at to choose them. ``max_days`` (14), ``k`` (30) and the two centres
 were set beforehand, not tuned (ECB+ has no dates).
 """
 
@@ -50,7 +51,7 @@ from .facts import actors
 class Settings:
     threshold: float = 0.75
     actor_weight: float = 0.5
-    year_penalty: float = 0.15
+    year_penalty: float = 0.3
     lead_weight: float = 0.2
     number_weight: float = 0.5
     number_centre: float = 0.0
