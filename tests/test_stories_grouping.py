@@ -117,3 +117,18 @@ def test_signals_survive_the_round_trip_through_json_and_old_rows_read_as_unknow
     old = grouping.Signals.from_json({"actors": ["a"], "years": []}, sig.vector, None)
     assert old.lead == old.numbers == old.days == old.people == frozenset()
 
+
+
+def test_publication_time_counts_only_when_asked_and_fades_over_a_week() -> None:
+    flat = lambda k: 1.0  # noqa: E731
+    day = dt.date(2024, 3, 4)
+    a = _sig({"x"}, published=day)
+
+    def score(days: int, weight: float) -> float:
+        got = grouping.pair_score(a, _sig({"x"}, published=day + dt.timedelta(days=days)), 0.6, flat,
+                                  grouping.Settings(time_weight=weight))
+        assert got is not None
+        return round(got, 6)
+
+    assert score(0, 0.0) == score(6, 0.0)  # the default: dates only as the cut at max_days
+    assert score(0, 0.1) > score(3, 0.1) > score(7, 0.1) == score(0, 0.0)

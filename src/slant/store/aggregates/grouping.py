@@ -20,7 +20,7 @@ candidate gets (``pair_score``)::
 
     vector cosine + actor_weight * actor similarity + lead_weight * (lead coverage - 0.5)
       + number_weight * (shared numbers - number_centre) + day_weight * (shared days - 0.2)
-      - year_penalty * [years disjoint]
+      - year_penalty * [years disjoint] + time_weight * max(0, 1 - days apart / time_days)
 
 where a term counts only when both articles have the signal (an article without numbers is neither
 like nor unlike one with numbers). A story scores as its best member, and the article joins the best
@@ -55,6 +55,10 @@ class Settings:
     number_weight: float = 0.5
     number_centre: float = 0.0
     day_weight: float = 0.2
+    # Publication within a week as a graded signal: off, as nothing with dates is held out to set it on
+    # (ECB+ has no dates, and BASIL is not used to choose); BENCHMARKS.md shows BASIL with it at 0.1.
+    time_weight: float = 0.0
+    time_days: int = 7
     max_days: int = 14
     k: int = 30
 
@@ -236,6 +240,8 @@ def pair_score(a: Signals, b: Signals, cosine: float, weight: Any, s: Settings =
         score += s.number_weight * (nums - s.number_centre)
     if s.day_weight and (days := _jaccard(a.days, b.days)) is not None:
         score += s.day_weight * (days - DAY_CENTRE)
+    if s.time_weight and a.published and b.published:
+        score += s.time_weight * max(0.0, 1.0 - abs((a.published - b.published).days) / s.time_days)
     return score
 
 
