@@ -115,7 +115,7 @@ def controls_html(view: ArticleView, prefix: str = "", *, level: int = 2) -> str
     cut = view.threshold
     out.append('<p class="tiers"><span class="key solid" aria-hidden="true"></span> shown to readers'
                + (f' (score ≥ <span data-cut>{cut:.2f}</span>)' if cut is not None else "")
-               + ' <span class="key light" aria-hidden="true"></span> other candidates, when asked for</p>')
+               + ' <span class="key light" aria-hidden="true"></span> other candidates, with “Show all candidates”</p>')
     out.append('<fieldset class="techs"><legend class="visually-hidden">Techniques to show</legend><ul>')
     for n, t in enumerate(view.techniques):
         box = ident(prefix, f"f{n}")
