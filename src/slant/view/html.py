@@ -131,7 +131,8 @@ def controls_html(view: ArticleView, prefix: str = "", *, level: int = 2) -> str
         )
     out.append("</ul></fieldset>")
     if any(t.reliability is not None for t in view.techniques):
-        out.append('<p class="hint rel-note">dev F1: how well the model finds the technique in news it was not trained on '
+        out.append('<p class="hint rel-note">A score is the model\'s estimate of the chance that the span is right. '
+                   "dev F1: how well the model finds the technique in news it was not trained on "
                    "(PTC dev set; 0 to 1, 1 is perfect).</p>")
     slider = ident(prefix, "threshold")
     start = cut if cut is not None else 0.0
