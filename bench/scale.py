@@ -164,7 +164,7 @@ def build(n: int, using: str, chunk: int = 5000) -> dict[str, Any]:
                 v /= np.linalg.norm(v)
                 sig = grouping.signals(data, v)
                 rows["fact"].append(ArticleFacts(article_id=aid, outlet_id=o.id, published=pub, words=facts.word_count(data),
-                                                 story_id=story.id, signals={"actors": sorted(sig.actors), "years": sorted(sig.years)}))
+                                                 story_id=story.id, signals=sig.to_json()))
                 rows["tech"] += [ArticleTechnique(article_id=aid, technique=t, count=c) for t, c in facts.techniques(data).items()]
                 rows["act"] += [ArticleActor(article_id=aid, **{kk: vv for kk, vv in x.items() if kk != "entity"}) for x in facts.actors(data)]
                 rows["quote"] += [ArticleQuoteSource(article_id=aid, **q) for q in facts.quote_sources(data)]

@@ -68,7 +68,7 @@ class ArticleFacts(models.Model):
     pinned = models.BooleanField(default=False)
     # Where the automatic grouping put it: similarity to the article it joined (null: it started the story).
     joined_score = models.FloatField(null=True, blank=True)
-    # The grouping's signals besides the vector: {"actors": [keys], "years": ["2013", ...]}.
+    # The grouping's signals besides the vector, as ``grouping.Signals.to_json`` writes them.
     signals = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -145,7 +145,7 @@ def add(items: Sequence[tuple[str, Mapping[str, Any]]], *, using: str = "default
             art = data.get("article", {})
             title = art.get("title") or (art.get("text") or "").split("\n", 1)[0]
             story, score = _place(aid, sig, idx, settings, using, title)
-            signals = {"actors": sorted(sig.actors), "years": sorted(sig.years)}
+            signals = sig.to_json()
             if ArticleFacts.objects.using(using).filter(article_id=aid).exists():  # facts without a story
                 facts.record(aid, data, using=using)
                 ArticleFacts.objects.using(using).filter(article_id=aid).update(story=story, joined_score=score,
@@ -188,8 +188,7 @@ def _place(aid: str, sig: grouping.Signals, idx: StoreIndex, s: grouping.Setting
         freq = grouping.ActorFrequencies()
         freq.n, freq.df = n, df
         for emb, story, published, sigs in rows:
-            other = grouping.Signals(vector=sig.vector, actors=frozenset((sigs or {}).get("actors", [])),
-                                     years=frozenset((sigs or {}).get("years", [])), published=published)
+            other = grouping.Signals.from_json(sigs, sig.vector, published)
             score = grouping.pair_score(sig, other, cos_by[emb], freq.weight, s)
             if score is not None:
                 cands.append((story, score))
