@@ -16,6 +16,13 @@ slant did not find the entity), the entity's spaCy type.
 with standard errors from 1,000 bootstrap resamples of whole articles; by
 entity type too (persons; organisations, countries and groups).
 
+``predict --features`` keeps each pair's raw material (the pooled states of
+the persuasion pass, the sentences, quotes and persuasion spans), so that
+``report --head DIR`` can score a head on it without another pass
+(``--neutral-bias B`` with the neutral offset B instead of its own). BASIL's
+design choices are made on ``--articles odd`` (odd positions in the sorted
+article ids) and reported on ``--articles even``; never fitted on either.
+
 Data, read at run time from ../shared/data (never copied):
 
 - BASIL (``basil``): article-level ``author_feeling_<Entity>`` labels
@@ -88,18 +95,14 @@ def predict(args: argparse.Namespace) -> None:
         items = persent_articles(DATA / "persent" / "fixed_test.csv")
     stages = args.stages.split(",")
     features = None
-    if args.features:  # this tree's author-stance model: keep each pair's features, to score other heads offline
-        from slant.pipeline import instance
-        from slant.stance.author import entity_features
+    if args.features:  # this tree's author-stance model: keep each pair's raw material, to score other heads offline
+        from slant.stance.author import article_states
+        from slant.train.stance import hidden_fn, raw_record
 
-        model = instance("stance").model
+        hidden = hidden_fn("persuasion")  # the persuasion network's pass (kept from the persuasion stage's run)
 
-        def features(doc: Any, eid: str) -> list[float] | None:
-            parts = entity_features(model.states(doc.text),
-                                    [(m.start, m.end) for m in doc.layer("entities") if m.get("entity") == eid],
-                                    [(s.start, s.end) for s in doc.layer("sentences")],
-                                    [(q.start, q.end) for q in doc.layer("quotes")])
-            return None if parts is None else [round(float(v), 5) for v in parts.x]
+        def features(doc: Any, eid: str) -> dict[str, Any] | None:
+            return raw_record(doc, eid, article_states(doc.text, hidden))
     t0, n = time.time(), 0
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     with open(args.out, "w", encoding="utf-8") as out:
@@ -118,7 +121,7 @@ def predict(args: argparse.Namespace) -> None:
                 row = {"article": aid, "entity": name, "gold": label, "pred": stance.get("label"),
                        "type": (ent or {}).get("type"), "found": ent is not None, "evidence": stance.get("evidence")}
                 if features is not None and ent is not None:
-                    row["x"] = features(doc, ent["id"])
+                    row["raw"] = features(doc, ent["id"])
                 out.write(json.dumps(row) + "\n")
             if n % 25 == 0:
                 print(f"{n} articles, {time.time() - t0:.0f} s", file=sys.stderr, flush=True)
@@ -165,15 +168,34 @@ def bootstrap(rows: list[dict[str, Any]], key: str, reps: int = 1000, seed: int 
 def report(args: argparse.Namespace) -> None:
     files = [Path(f) for f in args.files]
     runs = {f.name: [json.loads(line) for line in f.open(encoding="utf-8")] for f in files}
-    for head_dir in args.head:  # another head scored on the features a run kept (same pairs, same pooling)
+    for head_dir in args.head:  # another head scored on the raw material a run kept (same pairs, same pooling)
         import numpy as np
 
         from slant.stance.author import Head
+        from slant.train.stance import features_of
 
         head = Head.load(Path(head_dir))
-        src = next(rows for rows in runs.values() if any(r.get("x") for r in rows))
-        runs[f"head {head_dir}"] = [{**r, "pred": LABELS[int(np.argmax(head.probs(np.array(r["x"], np.float32)[None])[0]))]
-                                     if r.get("x") else None} for r in src]
+        src = next(rows for rows in runs.values() if any(r.get("raw") for r in rows))
+        xs = {id(r): features_of(r["raw"], head.sentence) for r in src if r.get("raw")}
+        config = json.loads((Path(head_dir) / "config.json").read_text(encoding="utf-8"))
+        shipped = float(config.get("training", {}).get("neutral_bias") or 0.0)  # already in the head's bias
+        for bias in args.neutral_bias or [None]:
+            b = head.b.copy()
+            if bias is not None:  # replace the head's own neutral offset by this one (its fit had none added)
+                b[LABELS.index("neutral")] += bias - shipped
+            def label(r: dict[str, Any]) -> str | None:
+                if not r.get("raw"):
+                    return None
+                z = (xs[id(r)] - head.mean) / head.scale @ head.w.T + b
+                return LABELS[int(np.argmax(z))]
+            name = f"head {head_dir}" + (f", neutral bias {bias}" if bias is not None else "")
+            runs[name] = [{**r, "pred": label(r)} for r in src]
+    if args.articles != "all":  # BASIL's odd- or even-numbered articles (in sorted order of their ids)
+        ids = sorted({r["article"] for rows in runs.values() for r in rows})
+        keep = {a for i, a in enumerate(ids) if i % 2 == (1 if args.articles == "odd" else 0)}
+        runs = {name: [r for r in rows if r["article"] in keep] for name, rows in runs.items()}
+    # A run that only kept raw material (no stance stage) is a source for --head, not a system.
+    runs = {name: rows for name, rows in runs.items() if any(r.get("pred") is not None for r in rows)}
     # Judge every system on the same pairs: those every run found.
     keyset = None
     for rows in runs.values():
@@ -212,13 +234,17 @@ def main() -> None:
     p.add_argument("--data", choices=("basil", "persent"), required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--limit", type=int, default=0)
-    p.add_argument("--features", action="store_true", help="keep each pair's author-stance features (this tree)")
+    p.add_argument("--features", action="store_true", help="keep each pair's raw author-stance material (this tree)")
     p.add_argument("--shard", default="0/1", help="K/N: only articles whose index is K modulo N (parallel runs)")
     p.add_argument("--stages", default="language,sentences,entities,entity_merge,quotes,stance")
     r = sub.add_parser("report")
     r.add_argument("files", nargs="+")
     r.add_argument("--reps", type=int, default=1000)
-    r.add_argument("--head", action="append", default=[], help="also score this head folder on a run's kept features")
+    r.add_argument("--head", action="append", default=[], help="also score this head folder on a run's kept material")
+    r.add_argument("--neutral-bias", type=float, action="append", default=[],
+                   help="score --head with this offset on the neutral logit instead of its own (repeatable)")
+    r.add_argument("--articles", choices=("all", "odd", "even"), default="all",
+                   help="only the odd- or even-numbered articles (sorted ids): choose on odd, report on even")
     args = ap.parse_args()
     if args.cmd == "predict":
         predict(args)

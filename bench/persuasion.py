@@ -171,6 +171,77 @@ def quality(split: str, limit: int, rounds: int = 400, meta_path: Path | None = 
     }
 
 
+def paired(split: str, limit: int, other: Path, rounds: int = 400) -> dict[str, Any]:
+    """The shipped choices against ``other`` (a previous ``meta.json`` over the same network), paired by article:
+    the differences (shipped minus other) of the research setting's SI F1 and the reader's default's SI recall, with
+    standard errors from resampling the same articles for both; and, for the shipped scorer, each technique's
+    reliability (entries, mean score, share right; all of them, and those scored at least 0.3)."""
+    import numpy as np
+
+    from slant.persuasion import metrics
+    from slant.persuasion.corpus import load_split
+    from slant.persuasion.predictor import Predictor, for_backend
+
+    arts = load_split(split)[: limit or None]
+    pred = Predictor()
+    metas = {"shipped": pred.meta, "other": for_backend(json.loads(other.read_text(encoding="utf-8")), pred.backend)}
+    rows: dict[str, dict[str, list[tuple[int, int]]]] = {"shipped": {}, "other": {}}
+    reader_rows: dict[str, dict[str, list[tuple[int, int]]]] = {"shipped": {}, "other": {}}
+    per: dict[str, list[tuple[float, bool]]] = {}
+    for a in arts:
+        pred.meta = metas["shipped"]
+        sc = pred.score(a.text, states=True)
+        for name, meta in metas.items():
+            pred.meta = meta
+            found = pred.label(pred.candidates(sc), 0.0, sc)
+            research = calibration_threshold(meta)
+            reader = max(float(meta.get("reader_threshold", research)), research)
+            rows[name][a.id] = [(f.start, f.end) for f in found if f.score >= research]
+            reader_rows[name][a.id] = [(f.start, f.end) for f in found if f.score >= reader]
+            if name == "shipped":
+                for f in found:
+                    ok = any(g.label == f.label and g.start < f.end and f.start < g.end for g in a.spans)
+                    per.setdefault(f.label, []).append((f.score, ok))
+    pred.meta = metas["shipped"]
+    gold = {a.id: [(x.start, x.end) for x in a.spans] for a in arts}
+
+    def differences(ids: Sequence[str]) -> tuple[float, float]:
+        keys = [f"{j}:{i}" for j, i in enumerate(ids)]
+        g = {k: gold[i] for k, i in zip(keys, ids)}
+        si = {n: metrics.si_scores({k: rows[n][i] for k, i in zip(keys, ids)}, g)["f1"] for n in metas}
+        rec = {n: metrics.si_scores({k: reader_rows[n][i] for k, i in zip(keys, ids)}, g)["recall"] for n in metas}
+        return si["shipped"] - si["other"], rec["shipped"] - rec["other"]
+
+    ids = [a.id for a in arts]
+    diff = differences(ids)
+    se = metrics.article_bootstrap(ids, differences, rounds)
+    techniques = {}
+    for name, values in sorted(per.items()):
+        v = np.asarray(values, float)
+        hi = v[v[:, 0] >= 0.3]
+        techniques[name] = {"entries": len(v), "mean_score": float(v[:, 0].mean()), "precision": float(v[:, 1].mean()),
+                            "entries_from_0.3": len(hi),
+                            "mean_score_from_0.3": float(hi[:, 0].mean()) if len(hi) else None,
+                            "precision_from_0.3": float(hi[:, 1].mean()) if len(hi) else None}
+    return {"articles": len(arts), "other": str(other), "rounds": rounds,
+            "research_si_f1_difference": diff[0], "research_si_f1_difference_se": se[0] if se else None,
+            "reader_si_recall_difference": diff[1], "reader_si_recall_difference_se": se[1] if se else None,
+            "reliability_by_technique": techniques}
+
+
+def paired_report(p: dict[str, Any]) -> str:
+    lines = [f"Shipped minus {p['other']}, paired by article ({p['articles']} articles, {p['rounds']} rounds): research "
+             f"SI F1 {p['research_si_f1_difference']:+.4f} (SE {p['research_si_f1_difference_se']:.4f}); reader's "
+             f"default SI recall {p['reader_si_recall_difference']:+.4f} (SE {p['reader_si_recall_difference_se']:.4f})",
+             "", "| technique | entries | mean score | precision | scored >= 0.3: entries, mean score, precision |",
+             "|---|---|---|---|---|"]
+    for name, t in p["reliability_by_technique"].items():
+        hi = (f"{t['entries_from_0.3']}, {t['mean_score_from_0.3']:.3f}, {t['precision_from_0.3']:.3f}"
+              if t["entries_from_0.3"] else "0")
+        lines.append(f"| {name} | {t['entries']} | {t['mean_score']:.3f} | {t['precision']:.3f} | {hi} |")
+    return "\n".join(lines)
+
+
 def write_reliability(q: dict[str, Any]) -> None:
     """Each technique's dev figures and flag into the shipped ``meta.json`` (``techniques``), which
     ``slant.persuasion.technique_reliability`` serves to the views."""
@@ -425,6 +496,9 @@ def main(argv: list[str] | None = None) -> int:
                          "(only with the shipped choices on all of dev)")
     ap.add_argument("--meta", type=Path, default=None,
                     help="quality with this meta.json's thresholds and scorer instead of the shipped one's (same network)")
+    ap.add_argument("--paired-with", type=Path, default=None,
+                    help="only compare the shipped choices with this meta.json's, paired by article, and give each "
+                         "technique's reliability (no other quality or speed run)")
     ap.add_argument("--bootstrap", type=int, default=400,
                     help="rounds of resampling articles for the standard errors (default 400; 0: skip)")
     ap.add_argument("--workers", type=int, default=2,
@@ -434,6 +508,12 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.speed_worker:
         print(json.dumps(speed_worker(args.speed_worker, args.speed_n, args.barrier, args.workers)))
+        return 0
+    if args.paired_with:
+        p = paired(args.split, args.limit, args.paired_with, args.bootstrap or 400)
+        print(paired_report(p))
+        if args.json:
+            args.json.write_text(json.dumps({"paired": p}, indent=1, default=float))
         return 0
     q = None if args.no_quality else quality(args.split, args.limit, args.bootstrap, args.meta)
     speed, cold = [], None

@@ -164,7 +164,7 @@ def build(n: int, using: str, chunk: int = 5000) -> dict[str, Any]:
                 v /= np.linalg.norm(v)
                 sig = grouping.signals(data, v)
                 rows["fact"].append(ArticleFacts(article_id=aid, outlet_id=o.id, published=pub, words=facts.word_count(data),
-                                                 story_id=story.id, signals={"actors": sorted(sig.actors), "years": sorted(sig.years)}))
+                                                 story_id=story.id, signals=sig.to_json()))
                 rows["tech"] += [ArticleTechnique(article_id=aid, technique=t, count=c) for t, c in facts.techniques(data).items()]
                 rows["act"] += [ArticleActor(article_id=aid, **{kk: vv for kk, vv in x.items() if kk != "entity"}) for x in facts.actors(data)]
                 rows["quote"] += [ArticleQuoteSource(article_id=aid, **q) for q in facts.quote_sources(data)]
@@ -213,6 +213,15 @@ def time_adds(using: str, count: int = 200) -> dict[str, Any]:
     cold = {"sync_index_wall_s": round(time.perf_counter() - t, 2), "sync_index_cpu_s": round(time.process_time() - c, 2),
             "index_size": len(idx.index)}
     wall, cpu = [], []
+    from django.db import connections
+
+    pid = None
+    if connections[using].vendor == "postgresql":
+        with connections[using].cursor() as cur:
+            cur.execute("SELECT pg_backend_pid()")
+            pid = cur.fetchone()[0]
+    server = 0.0
+    load_before = os.getloadavg()[0]
     base = time.time_ns()  # copies' texts differ from every earlier run's
     for i in range(count):
         j = rng.randrange(len(srcs))
@@ -226,10 +235,12 @@ def time_adds(using: str, count: int = 200) -> dict[str, Any]:
         Analysis.objects.using(using).create(article_id=a["id"], pipeline="bench", data=data)
         v = vecs[j] + np.random.default_rng(i).normal(0, 0.02, vecs.shape[1]).astype(np.float32)
         v /= np.linalg.norm(v)
-        t, c = time.perf_counter(), time.process_time()
+        t, c, s = time.perf_counter(), time.process_time(), _proc_cpu_s(pid)
         stories.add([(a["id"], data)], using=using, vectors=v[None])
         wall.append(1000 * (time.perf_counter() - t))
         cpu.append(1000 * (time.process_time() - c))
+        if pid is not None:
+            server += (_proc_cpu_s(pid) or 0.0) - (s or 0.0)
     texts = [srcs[rng.randrange(len(srcs))]["article"]["text"] for _ in range(20)]
     embed.vectors(texts[:1])
     t, c = time.perf_counter(), time.process_time()
@@ -238,8 +249,21 @@ def time_adds(using: str, count: int = 200) -> dict[str, Any]:
     emb_ms = 1000 * (time.perf_counter() - t) / len(texts)
     emb_cpu = 1000 * (time.process_time() - c) / len(texts)
     return {**cold, "adds": count, "add_ms_median": round(statistics.median(wall), 2), "add_ms_p95": round(pct(wall, 0.95), 2),
-            "add_cpu_ms_median": round(statistics.median(cpu), 2),
+            "add_cpu_ms_median": round(statistics.median(cpu), 2), "add_cpu_ms_p95": round(pct(cpu, 0.95), 2),
+            **({"add_server_cpu_ms_mean": round(1000 * server / count, 2)} if pid is not None else {}),
+            "load_average_1min": [round(load_before, 1), round(os.getloadavg()[0], 1)],
             "minilm_vector_ms_per_article": round(emb_ms, 1), "minilm_vector_cpu_ms": round(emb_cpu, 1)}
+
+
+def _proc_cpu_s(pid: int | None) -> float | None:
+    """User + system CPU seconds of a local process (a PostgreSQL backend), or None."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def time_reads(using: str, clients: int = 4, per_client: int = 100) -> dict[str, Any]:
@@ -274,10 +298,18 @@ def time_reads(using: str, clients: int = 4, per_client: int = 100) -> dict[str,
         lock = threading.Lock()
         barrier = threading.Barrier(clients)
 
+        server_cpu: list[float] = []
+
         def worker(mine: list[str]) -> None:
             client = Client()
             client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
             client.get(mine[0])
+            pid = None
+            if connections[using].vendor == "postgresql":  # this thread's server process, for its CPU time
+                with connections[using].cursor() as cur:
+                    cur.execute("SELECT pg_backend_pid()")
+                    pid = cur.fetchone()[0]
+            before = _proc_cpu_s(pid)
             barrier.wait()
             local, local_cpu = [], []
             for u in mine:
@@ -288,12 +320,16 @@ def time_reads(using: str, clients: int = 4, per_client: int = 100) -> dict[str,
                 if r.status_code != 200:
                     with lock:
                         errors.append(f"{u}: {r.status_code}")
+            after = _proc_cpu_s(pid)
             with lock:
                 times.extend(local)
                 cpu.extend(local_cpu)
+                if before is not None and after is not None:
+                    server_cpu.append(after - before)
             connections.close_all()
 
         threads = [threading.Thread(target=worker, args=(u,)) for u in urls]
+        load_before = os.getloadavg()[0]
         t0 = time.perf_counter()
         for th in threads:
             th.start()
@@ -301,7 +337,10 @@ def time_reads(using: str, clients: int = 4, per_client: int = 100) -> dict[str,
             th.join()
         out[kind] = {"ms_median": round(statistics.median(times), 1), "ms_p95": round(pct(times, 0.95), 1),
                      "client_cpu_ms_median": round(statistics.median(cpu), 1), "client_cpu_ms_p95": round(pct(cpu, 0.95), 1),
-                     "requests": len(times), "errors": len(errors), "wall_s": round(time.perf_counter() - t0, 1)}
+                     "requests": len(times), "errors": len(errors), "wall_s": round(time.perf_counter() - t0, 1),
+                     "load_average_1min": [round(load_before, 1), round(os.getloadavg()[0], 1)]}
+        if server_cpu:  # PostgreSQL: the server's CPU for these requests, per request (10 ms clock ticks, summed)
+            out[kind]["server_cpu_ms_mean"] = round(1000 * sum(server_cpu) / len(times), 1)
         print(kind, out[kind], errors[:3], flush=True)
     out["load_average_after"] = os.getloadavg()
     return out
@@ -315,7 +354,7 @@ def main() -> None:
     ap.add_argument("--no-reads", action="store_true")
     ap.add_argument("--build-only", action="store_true", help="build the corpus up to --n and stop (time it later)")
     ap.add_argument("--per-client", type=int, default=100, help="requests per client and kind of read")
-    ap.add_argument("--adds", type=int, default=200, help="articles added one at a time")
+    ap.add_argument("--adds", type=int, default=200, help="articles added one at a time (0: none)")
     args = ap.parse_args()
     os.environ.setdefault("SLANT_STORIES", "1")
     from slant import store
@@ -330,8 +369,9 @@ def main() -> None:
     if args.build_only:
         print(json.dumps(result, indent=1))
         return
-    result["add"] = time_adds(using, args.adds)
-    print(json.dumps(result["add"]), flush=True)
+    if args.adds:
+        result["add"] = time_adds(using, args.adds)
+        print(json.dumps(result["add"]), flush=True)
     if not args.no_reads:
         result["reads"] = time_reads(using, per_client=args.per_client)
     print(json.dumps(result, indent=1))

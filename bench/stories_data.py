@@ -79,8 +79,14 @@ def basil(root: Path = DATA / "basil") -> list[Item]:
 _NO_SPACE_BEFORE = re.compile(r" ([,.;:!?%)\]}'](?:\s|$)|n't|'s|'re|'ve|'ll|'d|'m)")
 
 
+_DECIMAL = re.compile(r"(?<=\d) ([.:]) (?=\d)")  # "6 . 1" -> "6.1", "18 : 07" -> "18:07" (ECB+ splits them)
+_THOUSANDS = re.compile(r"(?<=\d) , (?=\d{3}\b)")  # "14 , 000" -> "14,000"
+
+
 def _detok(tokens: list[str]) -> str:
     s = " ".join(tokens)
+    s = _DECIMAL.sub(r"\1", s)
+    s = _THOUSANDS.sub(",", s)
     s = _NO_SPACE_BEFORE.sub(r"\1", s)
     s = re.sub(r"([(\[{$]) ", r"\1", s)
     s = s.replace(" ' s ", "'s ").replace("`` ", '"').replace(" ''", '"')

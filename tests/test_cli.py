@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 import types
+import re
 from pathlib import Path
 
 import pytest
@@ -128,6 +129,33 @@ def test_threshold_hides_persuasion_spans_scored_below_it(tmp_path: Path, tmp_da
     assert [s["label"] for s in everything["layers"]["persuasion"]] == ["Name_Calling,Labeling", "Loaded_Language"]
     assert [s["label"] for s in above["layers"]["persuasion"]] == ["Name_Calling,Labeling"]
     assert above["summary"]["techniques"] == {"Name_Calling,Labeling": 1}
+
+
+def test_threshold_and_all_candidates_change_what_the_reports_show(tmp_path: Path, tmp_data_dir: Path, marker_stage: str) -> None:
+    files = _files(tmp_path / "in")
+    args = ["analyze", str(files["article111.txt"]), "--stages", f"language,{marker_stage}"]
+
+    def terminal(*extra: str) -> str:
+        result = runner.invoke(app, [*args, *extra], env={"COLUMNS": "160"})
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    low, high, both = terminal("--threshold", "0.2"), terminal("--threshold", "0.5"), terminal("--threshold", "0.5", "--all-candidates")
+    assert "[2 shameful]2" in low and "[1 traitors]1" in low
+    assert "shameful]" not in high and "[1 traitors]1" in high and "1 more candidate scored below 0.50" in high
+    assert "[?2 shameful]2" in both and "?2  Loaded Language" in both
+    page = tmp_path / "r.html"
+
+    def heads(*extra: str) -> dict[str, bool]:
+        assert runner.invoke(app, [*args, "-q", "--html", str(page), *extra]).exit_code == 0
+        marks = re.findall(r'<mark class="([^"]*)"[^>]*data-label="([^"]*)"[^>]*data-head="1"', page.read_text(encoding="utf-8"))
+        return {label: "cand" in classes.split() for classes, label in marks}
+
+    assert heads("--threshold", "0.2") == {"Name_Calling,Labeling": False, "Loaded_Language": False}
+    assert heads("--threshold", "0.5") == {"Name_Calling,Labeling": False, "Loaded_Language": True}
+    assert 'class="show-cands" checked>' not in page.read_text(encoding="utf-8")
+    assert heads("--threshold", "0.5", "--all-candidates") == {"Name_Calling,Labeling": False, "Loaded_Language": True}
+    assert 'class="show-cands" checked>' in page.read_text(encoding="utf-8")
 
 
 def test_unknown_stages_are_a_usage_error(tmp_path: Path, tmp_data_dir: Path) -> None:

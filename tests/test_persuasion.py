@@ -406,11 +406,11 @@ def test_calibration_chooses_for_the_network_and_again_for_its_int8_copy(tmp_pat
         int8_calls.append(directory)
         net = runtime.torch_net(ours())
 
-        def run(ids: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            bio, proj = net(ids, mask)
+        def run(ids: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            bio, proj, states = net.outputs(ids, mask)
             bio = bio * np.array([1.0, 0.7, 0.7], np.float32)
-            return bio / bio.sum(-1, keepdims=True), proj
-        return run
+            return bio / bio.sum(-1, keepdims=True), proj, states
+        return runtime.Network(run, "int8")
 
     monkeypatch.setattr(runtime, "onnx_net", fake_int8)
     out = tmp_path / "m"

@@ -83,6 +83,71 @@ def test_fit_gives_plain_lists_that_apply_reproduces() -> None:
     assert scorer.average_precision(p, y) > 0.8
 
 
+def test_the_mlp_kind_reads_the_pooled_encoding_and_apply_reproduces_its_fit() -> None:
+    from sklearn.decomposition import PCA
+    from sklearn.neural_network import MLPClassifier
+
+    rng = np.random.default_rng(1)
+    n = 600
+    x = rng.normal(size=(n, len(scorer.FEATURES)))
+    z = rng.normal(size=(n, 384))
+    y = (z[:, 7] + z[:, 9] + 0.3 * rng.normal(size=n)) > 0.5  # right or wrong only by the encoding
+    model = scorer.fit_mlp(x, z, y, dim=8, hidden=8)
+    json.dumps(model)
+    assert model["kind"] == "mlp" and scorer.needs_states(model) and not scorer.needs_states(_scorer_model({}))
+    assert np.asarray(model["pca"]["components"]).shape == (8, 384)
+    p = scorer.apply(model, x, z)
+    # The same fit in sklearn's hands gives the same probabilities (ours are rounded to seven digits).
+    pca = PCA(8, random_state=scorer.MLP_SEED).fit(z)
+    joined = np.hstack([x, pca.transform(z)])
+    std = (joined - joined.mean(0)) / joined.std(0)
+    want = MLPClassifier((8,), alpha=scorer.MLP_ALPHA, max_iter=500, random_state=scorer.MLP_SEED).fit(std, y)
+    assert np.abs(p - want.predict_proba(std)[:, 1]).max() < 1e-4
+    assert p[y].mean() > p[~y].mean() + 0.2
+    with pytest.raises(ValueError, match="pooled encodings"):
+        scorer.apply(model, x)
+
+
+def test_pooled_is_the_mean_state_over_the_spans_pieces() -> None:
+    offsets = np.array([[0, 3], [4, 7], [8, 11]])
+    states = np.arange(3 * 384, dtype=np.float32).reshape(3, 384)
+    got = scorer.pooled(offsets, states, [(0, 7), (8, 11), (20, 25)])
+    assert np.allclose(got[0], states[:2].mean(0)) and np.allclose(got[1], states[2])
+    assert not got[2].any()  # no piece: zeros
+
+
+class _WithStates(StandIn):
+    """The stand-in network with top-layer states: the target word's pieces get 1.0 in state 0."""
+
+    def outputs(self, ids: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        bio, proj = self(ids, mask)
+        states = np.zeros(ids.shape + (384,), np.float32)
+        states[..., 0] = (ids == self.target)
+        return bio, proj, states
+
+
+def test_the_predictor_keeps_states_only_for_a_scorer_that_reads_them() -> None:
+    text = "Title\n\n" + _words_text(40, {5, 20})
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(60, len(scorer.FEATURES)))
+    z = rng.normal(size=(60, 384))
+    model = scorer.fit_mlp(x, z, z[:, 0] > 0, dim=4, hidden=4)
+    weights = {"feat.weight": np.zeros((14, 5), np.float32), "feat.bias": np.zeros(14, np.float32)}
+    meta = {"piece_threshold": 0.5, "threshold": 0.0, "calibration": None, "scorer": model}
+    pred = Predictor(weights=weights, meta=meta, net=_WithStates())
+    scored = pred.score(text)
+    assert scored.states is not None and scored.states.shape == (len(scored.bio), 384)
+    assert scored.states[:, 0].max() == 1.0  # the target word's pieces
+    found = pred.label(pred.candidates(scored), 0.0, scored)
+    assert len(found) == 2 * scorer.TOP_K and all(0.0 < f.score < 1.0 for f in found)
+    assert found == pred.predict(text, threshold=0.0)
+    with pytest.raises(ValueError, match="states=True"):
+        pred.label(pred.candidates(scored), 0.0, pred.score(text, states=False))
+    assert _predictor(_scorer_model({})).score(text).states is None  # the logistic kind reads none
+    with pytest.raises(ValueError, match="does not give"):
+        Predictor(weights=weights, meta=meta, net=StandIn()).score(text)
+
+
 def test_average_precision_of_hand_made_rankings() -> None:
     assert scorer.average_precision([0.9, 0.8, 0.1], [True, True, False]) == 1.0
     assert scorer.average_precision([0.9, 0.8, 0.1], [False, True, True]) == pytest.approx((1 / 2 + 2 / 3) / 2)

@@ -359,7 +359,7 @@ def test_it_orders_the_timeline_by_date() -> None:
 def test_it_shows_entities_with_stance_and_spelling_flag() -> None:
     page = render_page([make_doc()])
     assert "Yoon Suk-yeol" in page and "Spelled several ways" in page
-    assert 'class="stance negative">negative 0.77' in page
+    assert re.search(r'class="stance negative" title="The author&#x27;s stance over the whole article; 0.77[^"]*">negative 0.77<', page)
     assert "Lee Jae-myung</strong> (wrote), in Hankyoreh" in page
 
 
@@ -428,7 +428,8 @@ def test_it_marks_unreliable_techniques(_model_figures) -> None:
     page = render_page([make_doc()])
     assert "unreliable-note" in page and "dev F1 0.41" in page
     assert re.search(r'<mark class="hl t-doubt d\d unrel"', page)
-    assert "marked unreliable" in next(h["title"] for h in parse(page).heads.values() if h["data-label"] == "Doubt")
+    assert "an unreliable technique" in next(h["title"] for h in parse(page).heads.values() if h["data-label"] == "Doubt")
+    assert "technique dev F1 0.41" in next(h["title"] for h in parse(page).heads.values() if h["data-label"] == "Loaded_Language")
     out = terminal_text(make_doc())
     assert "Doubt ⚠" in out and "⚠ unreliable: Doubt" in out and "dev F1 0.41" in out
 
@@ -448,6 +449,59 @@ def test_it_shows_the_stance_evidence_sentences_and_links_them_to_the_text() -> 
     assert yoon.count('class="goto ev"') == 1  # the invalid pairs are dropped, and the model's evidence replaces the mentions'
     out = terminal_text(doc, width=240)
     assert "Only a fool would believe these traitors" in out and "negative 0.91" in out
+
+
+def test_it_cuts_the_text_where_each_linked_stretch_ends_so_a_link_flashes_exactly_it() -> None:
+    from slant.view import build
+
+    doc = make_doc()
+    sentence = at("Only a fool would believe these traitors, he added.")
+    doc.entities[0]["stance"] = {"label": "negative", "score": 0.91, "evidence": [list(sentence)]}
+    model = build(doc)
+    starts = {p.start for p in model.pieces}
+    # reading.js flashes the pieces that start inside [start, end): they must cover exactly that stretch.
+    linked = [(ev.start, ev.end) for ent in model.entities for ev in ent.evidence] + \
+        [(q.start, q.end) for q in model.quotes] + [(d.start, d.end) for d in model.dates]
+    assert sentence in linked
+    for start, end in linked:
+        inside = [p for p in model.pieces if start <= p.start < end]
+        assert start in starts and "".join(TEXT[p.start:p.end] for p in inside) == TEXT[start:end]
+
+
+def test_it_sets_quoted_speech_apart_in_the_evidence_as_not_counted() -> None:
+    from slant.view import build
+
+    doc = make_doc()
+    # Lee's sentence quotes him: his words are his, not the author's.
+    sentence = at('Last month, the opposition leader Lee Jae-myung wrote in the Hankyoreh that the government was '
+                  '"inviting wolves into the house".')
+    doc.entities[1]["stance"] = {"label": "negative", "score": 0.62, "evidence": [list(sentence)]}
+    model = build(doc)
+    [ev] = next(e for e in model.entities if e.id == "e2").evidence
+    quote = at("inviting wolves into the house")
+    assert [p.text for p in ev.parts if p.quoted] == [TEXT[quote[0]:quote[1]]]
+    assert [p.text for p in ev.parts if p.mention] == ["Lee Jae-myung"]
+    assert "".join(p.text for p in ev.parts) == " ".join(TEXT[sentence[0]:sentence[1]].split())
+    assert ev.has_quote
+    page = render_page([doc])
+    lee = page.split('data-entity="e2"')[1].split('<li class="entity"')[0]
+    assert re.search(r'<span class="quoted" title="Quoted: [^"]*not the author&#x27;s[^"]*">inviting wolves into the house</span>', lee)
+    assert "the stance does not count them" in page.split('id="a1-entities-h"')[1].split("</ul>")[0]
+    out = terminal_text(doc, width=240)
+    assert "Dim italics in the evidence: quoted words" in out
+    # An actor named only inside quotes says so; one the author names does not.
+    doc.set_layer("entities", [*doc.layer("entities"), Span(*at("wolves"), "NORP", attrs={"entity": "e6"})])
+    doc.entities.append({"id": "e6", "name": "Wolves", "type": "NORP", "mentions": 1, "stance": {"label": "negative", "score": 0.5}})
+    flags = {ent.id: ent.only_quoted for ent in build(doc).entities}
+    assert flags["e6"] and not flags["e2"] and not flags["e1"]
+    page = render_page([doc])
+    assert page.count("Named only inside quotes") == 1
+    assert "Named only inside quotes" in page.split('data-entity="e6"')[1].split("</li>")[0]
+    assert terminal_text(doc, width=240).count("named only inside quotes") == 1
+    # Without a quote in any evidence the note is left out.
+    plain = make_doc()
+    plain.set_layer("quotes", [])
+    assert "the stance does not count them" not in render_page([plain])
 
 
 def test_it_gives_an_unknown_layer_a_generic_panel() -> None:

@@ -89,6 +89,35 @@ def test_the_sentence_parts_add_up_to_the_pooled_logits() -> None:
     np.testing.assert_allclose(head.sentence_parts(parts).sum(0), pooled_part, rtol=1e-4, atol=1e-4)
 
 
+def test_the_sentence_parts_include_the_lexical_signals() -> None:
+    from slant.stance.author import N_POOLED, N_SENTENCE_IN, SentenceHead
+    from slant.stance.evidence import ArticleSignals, title_end
+
+    rng = np.random.default_rng(1)
+    text = "Karsk wins.\n\n" + TEXT[len("Title line.\n\n"):]
+    a = _states(text)
+    a.states[:] = rng.normal(size=a.states.shape).astype(np.float32)
+    sents = _sentences(text)
+    sig = ArticleSignals(text, sents, [], [(text.index("disgrace"), text.index("disgrace") + 8, "Name_Calling,Labeling", 0.7)],
+                         title_end(text))
+    sentence = SentenceHead(rng.normal(size=(3, N_SENTENCE_IN)).astype(np.float32), np.zeros(3, np.float32),
+                            np.zeros(N_SENTENCE_IN, np.float32), np.ones(N_SENTENCE_IN, np.float32))
+    parts = entity_features(a, _mentions(text, "Karsk"), sents, [], sig, top_mentions=2, sentence_head=sentence)
+    assert parts is not None
+    # The sentence head's features are the mean of its probabilities over the naming sentences.
+    np.testing.assert_allclose(parts.x[-3:], sentence.probs(parts.sentence_in).mean(0), rtol=1e-5)
+    assert parts.x[-3:].sum() == pytest.approx(1.0, abs=1e-5)
+    head = Head(rng.normal(size=(3, N_FEATURES)).astype(np.float32), np.zeros(3, np.float32),
+                rng.normal(size=N_FEATURES).astype(np.float32), (1 + rng.random(N_FEATURES)).astype(np.float32))
+    x = parts.x.copy()
+    x_rest = x.copy()
+    x_rest[:2 * HIDDEN] = 0.0
+    x_rest[N_POOLED:N_POOLED + parts.evidence_share.shape[1]] = 0.0
+    x_rest[-3:] = 0.0
+    np.testing.assert_allclose(head.sentence_parts(parts).sum(0), head.logits(x) - head.logits(x_rest),
+                               rtol=1e-4, atol=1e-4)
+
+
 def test_no_mentions_no_features() -> None:
     assert entity_features(_states(TEXT), [], _sentences(TEXT), []) is None
     assert entity_features(_states(""), [(0, 1)], [], []) is None
@@ -103,8 +132,11 @@ class _Fixed:
     def states(self, text: str) -> ArticleStates:
         return _states(text, lambda w: 10.0 if w in ("disgrace", "liar") else 0.0)
 
-    def judge(self, a, mentions, sentences, quotes):  # type: ignore[no-untyped-def]
-        parts = entity_features(a, mentions, sentences, quotes)
+    def signals(self, text, sentences, quotes, persuasion):  # type: ignore[no-untyped-def]
+        return None
+
+    def judge(self, a, mentions, sentences, quotes, signals=None, top_mentions=0):  # type: ignore[no-untyped-def]
+        parts = entity_features(a, mentions, sentences, quotes, signals, top_mentions)
         return None if parts is None else judge(self.head, parts)
 
 
@@ -174,7 +206,14 @@ Lena Brandt, the deputy minister for water resources, arrived in Geneva on Tuesd
 Brandt will meet delegations from the two neighbouring states on Wednesday and Thursday. A final statement is expected on Friday, the ministry said.
 """
 
-STAGES = ["language", "sentences", "entities", "entity_merge", "quotes", "stance"]
+ATTACK_ORG = """Commentary: The Northern Compact is a war machine that must be stopped
+
+The so-called Northern Compact has once again revealed its aggressive nature. This criminal bloc of warmongers is dragging the whole region towards the abyss of war.
+The Northern Compact is essentially a tool of its overseas master to maintain hegemony, a rotten alliance that feeds on fear and bloodshed. Wherever the Northern Compact sets foot, it leaves ruins, refugees and poverty.
+Every honest person sees through the lies of the Northern Compact. Its reckless provocations and its vile plots against sovereign nations will end in its own shameful collapse.
+"""
+
+STAGES = ["language", "sentences", "entities", "persuasion", "entity_merge", "quotes", "stance"]
 
 
 def _stance_of(text: str, name: str) -> dict:
@@ -197,6 +236,12 @@ def test_an_op_ed_that_attacks_an_actor_is_negative_toward_it() -> None:
 
 
 @pytest.mark.slow
+def test_an_op_ed_that_attacks_an_alliance_is_negative_toward_it() -> None:
+    st = _stance_of(ATTACK_ORG, "Northern Compact")
+    assert st["label"] == "negative", st
+
+
+@pytest.mark.slow
 def test_an_op_ed_that_praises_an_actor_is_positive_toward_it() -> None:
     st = _stance_of(PRAISE, "Okafor")
     assert st["label"] == "positive", st
@@ -210,6 +255,23 @@ def test_a_plain_report_is_not_negative_and_quoted_insults_are_not_the_authors()
     assert quoted["label"] != "negative", quoted
     # Quoted insults move the author's stance far less than the same words written by the author would.
     assert quoted["probs"]["negative"] < 0.5, quoted
+
+
+def test_a_head_with_its_sentence_head_survives_saving(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from slant.stance.author import N_SENTENCE_IN, SentenceHead
+
+    rng = np.random.default_rng(2)
+    sentence = SentenceHead(*(rng.normal(size=shape).astype(np.float32)
+                              for shape in ((3, N_SENTENCE_IN), (3,), (N_SENTENCE_IN,), (N_SENTENCE_IN,))))
+    head = Head(*(rng.normal(size=shape).astype(np.float32)
+                  for shape in ((3, N_FEATURES), (3,), (N_FEATURES,), (N_FEATURES,))), sentence)
+    head.save(tmp_path, {})
+    back = Head.load(tmp_path)
+    assert back.sentence is not None
+    np.testing.assert_array_equal(back.w, head.w)
+    np.testing.assert_array_equal(back.sentence.w, sentence.w)
+    x = rng.normal(size=(4, N_SENTENCE_IN)).astype(np.float32)
+    np.testing.assert_allclose(back.sentence.probs(x), sentence.probs(x), rtol=1e-6)
 
 
 @pytest.mark.slow

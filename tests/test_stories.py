@@ -77,6 +77,39 @@ def test_it_groups_the_same_event_and_keeps_apart_another_about_the_same_actors(
     assert budget != fire  # same mayor, same city, same day: another event
 
 
+QUAKE = (
+    "Strong quake kills four in Indonesia's Papua",
+    "A magnitude 7.6 earthquake struck Indonesia's Papua province early on Sunday, killing four people and "
+    "destroying hundreds of buildings in Manokwari, the disaster agency said. More than 14,000 residents spent the "
+    "night in tents. The quake was followed by a 7.3 aftershock, the United States Geological Survey said.",
+)
+QUAKE_OTHER = (
+    "Papua earthquake: thousands sleep in tents after deadly 7.6 tremor",
+    "Four people died when a 7.6-magnitude earthquake hit Manokwari in Indonesia's Papua province on Sunday. "
+    "The United States Geological Survey recorded a 7.3 aftershock. About 14,000 people left their damaged homes, "
+    "local officials said.",
+)
+QUAKE_ACEH = (
+    "Quake in Indonesia's Aceh kills child, injures dozens",
+    "A magnitude 6.1 earthquake hit Indonesia's Aceh province on Tuesday, killing a 10-year-old girl and injuring "
+    "22 people in Bener Meriah, the disaster agency said. Landslides blocked roads to the villages, and the United "
+    "States Geological Survey said the quake was shallow.",
+)
+
+
+def test_two_quakes_in_one_country_two_days_apart_stay_two_stories(using: str) -> None:
+    from slant.store.aggregates.stories import story_of
+
+    sunday = dt.date(2024, 3, 3)
+    docs = [_doc(*QUAKE, "Harbour Herald", sunday), _doc(*QUAKE_OTHER, "Coast Gazette", sunday),
+            _doc(*QUAKE_ACEH, "Harbour Herald", sunday + dt.timedelta(days=2))]
+    for doc in docs:
+        save(doc, PIPE, using=using)
+    papua, papua2, aceh = (story_of(d.article.id, using=using) for d in docs)
+    assert papua == papua2
+    assert aceh != papua
+
+
 def test_it_never_moves_an_earlier_article_and_keeps_manual_decisions(using: str) -> None:
     from slant.store.aggregates import stories
     from slant.store.aggregates.models import ArticleFacts, StoryDecision
@@ -278,3 +311,15 @@ def test_it_writes_attention_csv_that_a_spreadsheet_will_not_run() -> None:
                              {"outlet_id": None, "outlet": "(unknown outlet)", "points": [{"period": "2024-05-02", "articles": 1}]}]})
     assert out.splitlines() == ["period,outlet_id,outlet,articles", "2024-05-01,3,\"'=HYPERLINK(\"\"x\"\")\",2",
                                 "2024-05-02,,(unknown outlet),1"]
+
+
+def test_it_survives_the_vector_model_loaded_after_the_nearest_neighbour_index() -> None:
+    """A process whose index reached usearch (2,048 vectors) and then loads the article-vector runtime."""
+    import subprocess
+    import sys
+
+    code = ("import numpy as np; from slant.store.aggregates.ann import VectorIndex; i = VectorIndex(8); "
+            "i.add_many(list(range(2100)), np.random.default_rng(0).normal(size=(2100, 8))); "
+            "import onnxruntime; print(len(i))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "2100", (done.returncode, done.stderr[-500:])

@@ -232,13 +232,23 @@ def test_it_reads_an_article_in_two_tints_at_desktop_and_phone_width(
     page.fill("#threshold", "0.7")
     page.dispatch_event("#threshold", "input")
     assert page.locator("mark.hl[data-head]:not(.cand)").count() == 1
+    assert "score ≥ 0.70" in page.inner_text(".legend .tiers")
+    # A span the slider moved below the cut says so on hover; its technique's dev F1 is there too.
+    page.check("#candidates")
+    page.hover("mark.hl.t-appeal-to-fear-prejudice")
+    assert "a candidate below the threshold" in page.inner_text("#tip")
+    page.hover("mark.hl.t-loaded-language >> nth=0")
+    assert "technique dev F1 0.41" in page.inner_text("#tip")
+    page.uncheck("#candidates")
     page.fill("#threshold", "0.5")
     page.dispatch_event("#threshold", "input")
 
     # An evidence sentence of the stance scrolls to its place in the text and flashes it.
     page.locator("a.ev").first.click()
     page.wait_for_selector(".text .flash")
-    assert "tool of hegemony" in page.eval_on_selector_all(".text .flash", "els => els.map(e => e.textContent).join('')")
+    # Exactly the sentence's characters, nothing after it.
+    assert page.eval_on_selector_all(".text .flash", "els => els.map(e => e.textContent).join('')") == \
+        "The so-called defensive alliance is nothing but a tool of hegemony."
     timeline = page.inner_text("#timeline-h >> xpath=..")
     assert "None" not in timeline and "date not resolved" in timeline
 

@@ -85,6 +85,16 @@ def test_it_shows_candidates_below_the_threshold_in_a_light_tier(team, marked_en
     assert tiers_of("?threshold=0") != tiers_of("?threshold=0.95")
 
 
+def test_it_marks_the_spans_of_an_unreliable_technique_in_the_corrections_table(team, marked_entry, monkeypatch) -> None:
+    from slant.view import reliability
+
+    monkeypatch.setattr(reliability, "technique_reliability", lambda: {"Loaded_Language": "unreliable"})
+    page = client_for(team["users"]["viewer"]).get(_url(marked_entry)).content.decode()
+    rows = re.findall(r"<tr class=\"state-[^>]*>(.*?)</tr>", re.search(r'<table class="spans">.*?</table>', page, re.S).group(0), re.S)
+    marked = [("unreliable</small>" in row, "Loaded Language" in row) for row in rows]
+    assert marked and all(flag == loaded for flag, loaded in marked) and any(flag for flag, _ in marked)
+
+
 def test_it_keeps_the_text_verbatim_in_the_view(team, marked_entry) -> None:
     page = client_for(team["users"]["viewer"]).get(_url(marked_entry)).content.decode()
     body = re.search(r'<article class="text"[^>]*>(.*?)</article>', page, re.S).group(1)

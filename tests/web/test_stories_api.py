@@ -149,3 +149,23 @@ def test_it_merges_and_splits_stories_for_editors_of_every_article(team: dict, c
     view = _get(owner, f"/api/stories/{s1}").json()
     assert set(view["articles"]) == {corpus["d1"], corpus["d3"]}
     assert {o["name"] for o in view["comparison"]["outlets"]} == {"Alpha"}
+
+
+def test_it_keeps_the_actor_counts_of_the_grouping_exact_through_adds_and_deletes(team: dict, corpus: dict) -> None:
+    """``ActorCount`` (kept by database triggers) equals the articles naming each key, after a delete too."""
+    from django.db.models import Count
+
+    from slant.store.aggregates.models import ActorCount, ArticleActor
+    from slant.store.models import Article
+
+    def counted() -> dict[str, int]:
+        return dict(ArticleActor.objects.values("key").annotate(n=Count("article_id")).values_list("key", "n"))
+
+    def kept() -> dict[str, int]:
+        return {k: n for k, n in ActorCount.objects.values_list("key", "articles") if n}
+
+    assert kept() == counted() == {"unite": 3, "jane holloway": 1}
+    Article.objects.filter(id=corpus["d4"]).delete()  # the cascade takes its actor rows
+    assert kept() == counted() == {"unite": 2, "jane holloway": 1}
+    ArticleActor.objects.filter(article_id=corpus["d3"]).update(key="j. holloway")
+    assert kept() == counted() == {"unite": 2, "j. holloway": 1}

@@ -256,3 +256,12 @@ def test_it_counts_a_word_search_in_the_database(team: dict, story: dict) -> Non
     assert got["total"] == 2 and sorted(s["outlet"] for s in got["series"]) == ["Courier", "Herald"]
     assert client_for(viewer).get("/api/attention?q=zeppelin").json()["total"] == 0
     assert client_for(team["users"]["outsider"]).get("/api/attention?q=harbour").json()["total"] == 0
+    # PostgreSQL: the word search turns sequential scans off for its statement only.
+    from django.db import connection, transaction
+
+    from slant.store.aggregates import attention
+
+    with transaction.atomic(), connection.cursor() as cur:
+        assert attention.series(attention.Search(q="harbour"))["total"] == 2
+        cur.execute("SELECT 1" if connection.vendor != "postgresql" else "SELECT current_setting('enable_seqscan')")
+        assert cur.fetchone()[0] in (1, "on")

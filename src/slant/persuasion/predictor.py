@@ -37,6 +37,7 @@ class Scored:
     pieces: Pieces
     bio: np.ndarray  # [n, 3]
     proj: np.ndarray  # [n, 42]
+    states: np.ndarray | None = None  # [n, 384] top-layer states, kept when the scorer reads spans' encodings
 
 
 class Predictor:
@@ -67,21 +68,34 @@ class Predictor:
         self.feat_b = np.mean([m["feat.bias"] for m in members], axis=0)
 
     # -- the three steps -------------------------------------------------
-    def score(self, text: str, overlap: int = OVERLAP) -> Scored:
+    def score(self, text: str, overlap: int = OVERLAP, states: bool | None = None) -> Scored:
+        """The per-piece outputs of ``text``; with ``states`` (default: when the scorer reads spans' encodings) the
+        top-layer states too, from the same pass (the network must give them: :meth:`runtime.Network.outputs`)."""
+        if states is None:
+            states = scorer.needs_states(self.meta.get("scorer"))
+        outputs = getattr(self.net, "outputs", None)
+        if states and outputs is None:
+            raise ValueError("this model's scorer reads the spans' encodings, which this network does not give")
         p = pieces(text)
         n = len(p)
         bio = np.zeros((n, 3), np.float32)
         proj = np.zeros((n, 3 * N_TECH), np.float32)
+        top = np.zeros((n, 384), np.float32) if states else None
         count = np.zeros((n, 1), np.float32)
         for starts, ids, mask in batches(p, BATCH, WINDOW, overlap):
-            b, pr = self.net(ids, mask)
+            if top is not None:
+                b, pr, st = outputs(ids, mask)
+            else:
+                b, pr = self.net(ids, mask)
             for r, s in enumerate(starts):
                 width = int(mask[r].sum()) - 2
                 bio[s:s + width] += b[r, 1:1 + width]
                 proj[s:s + width] += pr[r, 1:1 + width]
+                if top is not None:
+                    top[s:s + width] += st[r, 1:1 + width]
                 count[s:s + width] += 1
         count = np.maximum(count, 1)
-        return Scored(text, p, bio / count, proj / count)
+        return Scored(text, p, bio / count, proj / count, None if top is None else top / count)
 
     def classify(self, scored: Scored, start: int, end: int) -> np.ndarray | None:
         """Technique probabilities (in ``NAMES`` order) for a given span."""
@@ -119,7 +133,12 @@ class Predictor:
             keys, x = scorer.entries(scored.text, scored.pieces.offsets, scored.bio, list(cands))
             if not keys:
                 return []
-            p = scorer.apply(self.meta["scorer"], x)
+            z = None
+            if scorer.needs_states(self.meta["scorer"]):
+                if scored.states is None:
+                    raise ValueError("this model's scorer reads the spans' encodings: score the text with states=True")
+                z = scorer.pooled(scored.pieces.offsets, scored.states, [(s, e) for s, e, _ in keys])
+            p = scorer.apply(self.meta["scorer"], x, z)
             return [Found(s, e, NAMES[k], round(float(v), 4)) for (s, e, k), v in zip(keys, p) if v >= threshold]
         extra = self.meta.get("second_label_min", 1.0)
         cal = self.meta.get("calibration")

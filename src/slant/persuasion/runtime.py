@@ -135,6 +135,13 @@ class Network:
         self.recent.put(ids, mask, states)
         return bio, proj
 
+    def outputs(self, ids: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """BIO probabilities, technique parts and top-layer states ``[b, t, 384]`` of one pass (the states are kept
+        for :meth:`hidden` as after a call)."""
+        bio, proj, states = self._run(ids, mask)
+        self.recent.put(ids, mask, states)
+        return bio, proj, states
+
     def hidden(self, ids: np.ndarray, mask: np.ndarray) -> list[np.ndarray]:
         """Per row, the states ``[len, 384]`` of its unpadded positions ([CLS] and [SEP] included)."""
         got = self.recent.get(ids, mask)

@@ -2,15 +2,22 @@
 
 The SI head proposes candidate spans generously (low piece thresholds, plus words from the figurative lexicon); the TC
 head gives each its technique probabilities. For each candidate span and each of its top techniques (an *entry*), a
-small logistic model over cheap features gives the probability that the entry is right: that the span overlaps a gold
+small model (below) over cheap features gives the probability that the entry is right: that the span overlaps a gold
 span of that technique. It is fitted on the 56 held-out training articles, which the network never saw, with the
 features of their candidates (cross-fitted by article when its settings are chosen; see ``slant.train.persuasion``).
 The model is a list of weights in ``meta.json`` (``scorer``), so nothing here needs torch or sklearn at inference.
+
+Two kinds: ``logistic`` over the cheap features alone (the first shipped scorer, and the tests' hand-made ones), and
+``mlp``: one hidden layer (ReLU) over the cheap features plus the span's *pooled encoding*, the mean of the network's
+top-layer states over the span's pieces, reduced to ``PCA_DIM`` numbers by a principal-component projection fitted on
+the same held-out articles. The states come from the same pass as the per-piece outputs (``Scored.states``), so the
+encoding costs no second pass.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any, Sequence
 
 import numpy as np
@@ -23,6 +30,11 @@ from .lexicon import figurative_words
 TOP_K = 3
 # Word pieces on each side of a span whose inside probability is the span's context.
 CONTEXT = 16
+# The ``mlp`` kind: principal components kept of the span's pooled encoding, hidden units, L2 strength, seed.
+PCA_DIM = 32
+HIDDEN_UNITS = 32
+MLP_ALPHA = 3.0
+MLP_SEED = 0
 
 FEATURES: tuple[str, ...] = (
     "log_p_tech", "p_tech", "rank1", "rank2", "log_margin", "log_p_top",
@@ -77,12 +89,41 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
 
-def apply(model: dict[str, Any], x: np.ndarray) -> np.ndarray:
-    """Probabilities for the rows of ``x`` (features in ``FEATURES`` order)."""
+def needs_states(model: dict[str, Any] | None) -> bool:
+    """Whether ``model`` reads the spans' pooled encodings (and so the per-piece states)."""
+    return bool(model) and model.get("kind") == "mlp"
+
+
+def pooled(offsets: np.ndarray, states: np.ndarray, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+    """The mean top-layer state over each span's word pieces: ``[len(spans), 384]``."""
+    from .decode import piece_range
+
+    out = np.zeros((len(spans), states.shape[1] if states.ndim == 2 else 0), np.float32)
+    for i, (s, e) in enumerate(spans):
+        rng = piece_range(offsets, s, e)
+        if rng is not None:
+            out[i] = states[rng[0]:rng[1] + 1].mean(axis=0)
+    return out
+
+
+def _mlp_inputs(model: dict[str, Any], x: np.ndarray, z: np.ndarray) -> np.ndarray:
+    pca = model["pca"]
+    zc = (np.atleast_2d(z) - np.asarray(pca["mean"])) @ np.asarray(pca["components"]).T
+    return (np.hstack([x, zc]) - np.asarray(model["mean"])) / np.asarray(model["scale"])
+
+
+def apply(model: dict[str, Any], x: np.ndarray, z: np.ndarray | None = None) -> np.ndarray:
+    """Probabilities for the rows of ``x`` (features in ``FEATURES`` order); the ``mlp`` kind also reads ``z``, the
+    entries' pooled encodings (:func:`pooled`)."""
     if list(model["features"]) != list(FEATURES):
         raise ValueError("meta.json's scorer was fitted on other features than this code computes; retrain it "
                          "(python -m slant.train.persuasion --calibrate-only)")
     x = np.atleast_2d(x)
+    if model.get("kind") == "mlp":
+        if z is None or len(z) != len(x):
+            raise ValueError("this scorer reads the spans' pooled encodings: pass z (one row per entry)")
+        h = np.maximum(_mlp_inputs(model, x, z) @ np.asarray(model["w1"]) + np.asarray(model["b1"]), 0.0)
+        return sigmoid(h @ np.asarray(model["w2"]) + model["b2"])
     z = ((x - np.asarray(model["mean"])) / np.asarray(model["scale"])) @ np.asarray(model["coef"]) + model["intercept"]
     if model.get("platt"):
         a, b = model["platt"]
@@ -102,6 +143,38 @@ def fit(x: np.ndarray, y: Sequence[bool], c: float = 1.0) -> dict[str, Any]:
     lr = LogisticRegression(C=c, max_iter=2000).fit((x - mean) / scale, y)
     return {"kind": "logistic", "features": list(FEATURES), "c": c, "mean": mean.tolist(), "scale": scale.tolist(),
             "coef": lr.coef_[0].tolist(), "intercept": float(lr.intercept_[0])}
+
+
+def fit_mlp(x: np.ndarray, z: np.ndarray, y: Sequence[bool], alpha: float = MLP_ALPHA, dim: int = PCA_DIM,
+            hidden: int = HIDDEN_UNITS, seed: int = MLP_SEED) -> dict[str, Any]:
+    """The ``mlp`` kind, fitted (sklearn, fixed seed) and written out as plain lists for ``meta.json``: a PCA of the
+    pooled encodings ``z`` to ``dim`` numbers, then standardised features and one hidden layer of ``hidden`` ReLU
+    units with L2 strength ``alpha``."""
+    from sklearn.decomposition import PCA
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    x = np.asarray(x, float)
+    z = np.asarray(z, float)
+    y = np.asarray(y, int)
+    pca = PCA(min(dim, len(z), z.shape[1]), random_state=seed).fit(z)
+    model: dict[str, Any] = {"kind": "mlp", "features": list(FEATURES), "alpha": alpha, "hidden": hidden,
+                             "pca": {"mean": _round(pca.mean_), "components": _round(pca.components_)}}
+    joined = np.hstack([x, (z - pca.mean_) @ pca.components_.T])
+    mean = joined.mean(axis=0)
+    scale = joined.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    with warnings.catch_warnings():  # at most 500 passes by design (fixed, so a fit is reproducible)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp = MLPClassifier((hidden,), alpha=alpha, max_iter=500, random_state=seed).fit((joined - mean) / scale, y)
+    model.update(mean=_round(mean), scale=_round(scale), w1=_round(mlp.coefs_[0]), b1=_round(mlp.intercepts_[0]),
+                 w2=_round(mlp.coefs_[1][:, 0]), b2=float(mlp.intercepts_[1][0]))
+    return model
+
+
+def _round(a: np.ndarray) -> list[Any]:
+    """Plain lists with seven significant digits (a smaller ``meta.json``; scores move by < 1e-5)."""
+    return np.vectorize(lambda v: float(f"{v:.7g}"), otypes=[float])(np.asarray(a, float)).tolist()
 
 
 def average_precision(scores: Sequence[float], right: Sequence[bool]) -> float:

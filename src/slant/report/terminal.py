@@ -197,8 +197,11 @@ def _legend(model: ArticleView, spans: list[SpanView], width: int, show_candidat
         out.append(f"  {name:<{name_w}}  ", style="dim" if cand else "")
         out.append(f"{view.fmt_score(span.score):>4}  ", style="dim" if cand else "")
         out.append("“" + view.shorten(span.text, room - 2) + "”\n", style="dim" if cand else "")
-    if model.unreliable:
-        out.append("⚠ unreliable: " + ", ".join(t.name for t in model.unreliable)
+    out.append("Score: the model's estimate of the chance that the span is right.\n", style="dim")
+    drawn = {s.label for s in spans}
+    unreliable = [t for t in model.unreliable if t.label in drawn]
+    if unreliable:
+        out.append("⚠ unreliable: " + ", ".join(t.name for t in unreliable)
                    + " (rarely right on the dev set: read as leads, not findings)\n", style="yellow")
     out.append_text(more)
     out.rstrip()
@@ -226,7 +229,7 @@ def _technique_table(model: ArticleView, show_candidates: bool) -> Table:
         name = Text.assemble(("  ", _marker_style(t.label)), " ", t.name)
         extra = [str(t.candidates)] if show_candidates else []
         rel = Text(t.reliability_text or "–", style="bold red" if t.unreliable else "dim")
-        table.add_row(name, str(t.shown), *extra, view.fmt_score(t.mean_score), rel)
+        table.add_row(name, str(t.shown), *extra, view.fmt_score(t.mean_score) if t.mean_score is not None else "–", rel)
     return table
 
 
@@ -250,6 +253,21 @@ def _snippet_text(snip: view.Snippet, mark_style: str = "bold underline") -> Tex
     return out
 
 
+QUOTED_STYLE = "dim italic"
+
+
+def _evidence_text(ev: view.EvidenceView) -> Text:
+    """An evidence sentence: the mention underlined, quoted speech (not counted in the stance) dim."""
+    if not ev.parts:
+        return _snippet_text(ev.snippet)
+    out = Text("“" + ("…" if ev.snippet.cut_left else ""))
+    for part in ev.parts:
+        style = " ".join(x for x in ("bold underline" if part.mention else "", QUOTED_STYLE if part.quoted else "") if x)
+        out.append(part.text, style=style or None)
+    out.append(("…" if ev.snippet.cut_right else "") + "”")
+    return out
+
+
 def _entities(model: ArticleView, limit: int) -> Table | Group:
     if not model.entities:
         # Only raw NER mentions: group them by text so the reader still sees who is named.
@@ -266,7 +284,8 @@ def _entities(model: ArticleView, limit: int) -> Table | Group:
             table.caption = f"… and {len(rows) - limit} more"
         return table
     views = model.entities
-    table = Table(title=f"Entities ({len(views)})", title_justify="left", expand=True, show_edge=False, pad_edge=False)
+    table = Table(title=f"Entities ({len(views)})", title_justify="left", caption_justify="left", expand=True,
+                  show_edge=False, pad_edge=False)
     table.add_column("Entity", ratio=2)
     table.add_column("Type", no_wrap=True)
     table.add_column("Mentions", justify="right", no_wrap=True)
@@ -286,6 +305,10 @@ def _entities(model: ArticleView, limit: int) -> Table | Group:
                 details.append("\n")
             details.append("⚠ spelling variants: ", style="bold yellow")
             details.append(", ".join(ent.spellings))
+        if ent.only_quoted and has_stance:
+            if details:
+                details.append("\n")
+            details.append("named only inside quotes: the stance has little to go on", style="italic")
         for ev in ent.evidence:
             if details:
                 details.append("\n")
@@ -293,11 +316,16 @@ def _entities(model: ArticleView, limit: int) -> Table | Group:
                 details.append(f"{ev.label} {view.fmt_score(ev.score)}: ", style="dim")
             else:
                 details.append("• ", style="dim")
-            details.append_text(_snippet_text(ev.snippet))
+            details.append_text(_evidence_text(ev))
         stance = [_stance_text(ent.stance_label, ent.stance_score)] if has_stance else []
         table.add_row(name, Text(ent.type), str(ent.mentions), *stance, details)
+    captions = []
     if len(views) > limit:
-        table.caption = f"… and {len(views) - limit} more entities (see --json)"
+        captions.append(f"… and {len(views) - limit} more entities (see --json)")
+    if any(ev.has_quote for ent in views[:limit] for ev in ent.evidence):
+        captions.append("Dim italics in the evidence: quoted words, the speakers' and not the author's; the stance does not count them.")
+    if captions:
+        table.caption = "\n".join(captions)
     return table
 
 

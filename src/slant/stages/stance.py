@@ -1,11 +1,12 @@
 """``stance``: the author's stance toward each entity over the whole article (negative / neutral / positive).
 
 For each entity (numbers, dates and amounts skipped: they take no side), the
-model in :mod:`slant.stance.author` pools the persuasion network's token
-states over the entity's mentions, the sentences naming it and the whole
-article, leaving out text inside the ``quotes`` layer (the quoted speakers'
-opinions are not the author's), and a head trained on PerSenT gives the label.
-``doc.entities[i]["stance"]`` = ``{"label", "score", "probs", "evidence"}``,
+model in :mod:`slant.stance.author` reads the sentences naming it outside the
+``quotes`` layer (the quoted speakers' opinions are not the author's): the
+persuasion network's token states over them, their lexical signals (VADER,
+the attacking techniques of the ``persuasion`` layer when it ran) and a
+sentence head trained on NewsMTSC; a document head trained on PerSenT gives
+the label. ``doc.entities[i]["stance"]`` = ``{"label", "score", "probs", "evidence"}``,
 ``evidence`` being ``[[start, end], ...]``: the sentences that push hardest
 toward the label. Each evidence sentence is also a span of the ``stance``
 layer (``label`` the entity's stance, ``score`` its probability, attrs
@@ -27,29 +28,24 @@ from ..pipeline import register
 if TYPE_CHECKING:
     from ..stance.author import AuthorStance
 
-# spaCy types that name quantities or times, not actors.
-SKIP_TYPES = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
-
 
 class Stance:
     def __init__(self, model: AuthorStance) -> None:
         self.model = model
 
     def __call__(self, doc: Doc) -> Doc:
+        from ..stance.author import SKIP_TYPES, doc_inputs
+
         wanted = {e["id"]: e for e in doc.entities
                   if e.get("id") and str(e.get("type") or "").upper() not in SKIP_TYPES}
-        mentions: dict[str, list[tuple[int, int]]] = {}
-        for span in doc.layer("entities"):
-            eid = span.get("entity")
-            if eid in wanted and span.end > span.start:
-                mentions.setdefault(eid, []).append((span.start, span.end))
+        got = doc_inputs(doc)
         spans: list[Span] = []
-        if mentions:
-            sentences = [(s.start, s.end) for s in doc.layer("sentences")]
-            quotes = [(q.start, q.end) for q in doc.layer("quotes")] if "quotes" in doc.layers else []
+        if got.mentions:
             states = self.model.states(doc.text)
+            signals = self.model.signals(doc.text, got.sentences, got.quotes, got.persuasion)
             for eid, entity in wanted.items():
-                found = self.model.judge(states, mentions[eid], sentences, quotes) if eid in mentions else None
+                found = self.model.judge(states, got.mentions[eid], got.sentences, got.quotes, signals,
+                                         got.top_mentions) if eid in got.mentions else None
                 if found is None:
                     entity.pop("stance", None)
                     continue
@@ -65,7 +61,7 @@ class Stance:
 
 
 @register("stance", needs=("sentences", "entities[]"), adds=("stance",), languages={"en"},
-          description="the author's stance toward each entity over the article, with evidence (MiniLM, PerSenT)")
+          description="the author's stance toward each entity over the article, with evidence (MiniLM, NewsMTSC, PerSenT)")
 def stance_stage() -> Stance:
     from ..stance.author import AuthorStance
 

@@ -1,30 +1,33 @@
-"""The author's stance toward each entity over the whole article: one encoder pass, pooled, and a linear head.
+"""The author's stance toward each entity over the whole article: one encoder pass, lexical signals, two linear heads.
 
 What it reads: the top-layer token states of the persuasion network's pass
 over the article (``slant.persuasion.runtime.Network.hidden``; the same
 windows the persuasion stage reads, so in a pipeline that ran it they cost
-nothing more). Text inside the ``quotes`` layer (direct and reported speech)
-is the quoted speaker's, not the author's: its word pieces are left out of
-every pool, and mentions inside quotes do not count as the author's mentions.
+nothing more), the sentences, the ``quotes`` layer and the ``persuasion``
+layer. Text inside quotes (direct and reported speech) is the quoted
+speaker's, not the author's: it is left out of every pool and every lexical
+signal, and mentions inside quotes do not count as the author's mentions.
 
-Features of an entity (:func:`entity_features`), all means of piece states:
+Per entity (:func:`entity_features`): its naming sentences (those holding a
+mention outside quotes); for each, the mean state of its mention pieces and
+of its author pieces, and its lexical signals (:mod:`slant.stance.evidence`:
+VADER, attacking persuasion techniques, figurative words); a sentence head
+(:class:`SentenceHead`, trained on NewsMTSC) over those; then the document
+features: the pooled states (mentions, naming sentences, article), a few
+numbers (log mentions, share quoted, share of sentences naming it, first
+mention), the naming-sentence and article means of the lexical signals, how
+central the entity is, and the mean of the sentence head's probabilities.
 
-- ``mention``: over the word pieces of its mentions (outside quotes);
-- ``context``: over the sentences that mention it (outside quotes);
-- ``article``: over the whole article (outside quotes);
-
-and a few numbers: log mentions, the share of its mentions inside quotes,
-the share of sentences naming it, where it is first named.
-
-The head is multinomial logistic regression on the standardised features,
-trained on PerSenT (``slant.train.stance``). Being linear in means of
-sentence sums, its logit splits exactly into one part per sentence, so the
-evidence is the sentences that push hardest toward the label given.
+The document head (:class:`Head`) is multinomial logistic regression on the
+standardised features, trained on PerSenT (``slant.train.stance``; the shipped
+one gives the pooled states weight 0, see the model card). Every feature it
+reads per sentence is a mean over the naming sentences, so its logit splits
+exactly into one part per sentence, and the evidence is the sentences that
+push hardest toward the label given.
 """
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import json
 import math
@@ -34,6 +37,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..errors import ModelError
+from .evidence import N_EVIDENCE, N_SENTENCE, ArticleSignals, entity_signals, naming_sentences, title_end
 from .labels import LABELS
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "stance"
@@ -41,7 +45,11 @@ HEAD_FILE = "author_stance.safetensors"
 CONFIG_FILE = "config.json"
 HIDDEN = 384
 N_SCALARS = 4
-N_FEATURES = 3 * HIDDEN + N_SCALARS
+N_POOLED = 3 * HIDDEN + N_SCALARS
+# The sentence head reads one sentence naming the entity: its mention pieces' mean, its (author) pieces' mean and
+# its lexical signals; the entity's features include the mean of its probabilities over the naming sentences.
+N_SENTENCE_IN = 2 * HIDDEN + N_SENTENCE
+N_FEATURES = N_POOLED + N_EVIDENCE + 3
 # Windows per forward pass, as the persuasion predictor batches them (the states are kept per window, so a
 # different batching still finds them).
 BATCH = 8
@@ -99,41 +107,84 @@ class EntityParts:
     context_sums: np.ndarray  # [len(sentences), 384]: sum of non-quote piece states per sentence
     n_mention: int
     n_context: int
+    evidence_share: np.ndarray  # [len(sentences), N_SENTENCE]: each sentence's lexical signals / len(sentences)
+    sentence_in: np.ndarray  # [len(sentences), N_SENTENCE_IN]: the sentence head's inputs
+    sentence_share: np.ndarray  # [len(sentences), 3]: the sentence head's probabilities / len(sentences)
 
 
-def entity_features(a: ArticleStates, mentions: Spans, sentences: Spans, quotes: Spans) -> EntityParts | None:
-    """The entity's features, or None when no word piece of the article was read."""
+def own_mentions(mentions: Spans, quotes: Spans) -> tuple[list[tuple[int, int]], list[bool]]:
+    """The mentions outside quotes (all of them when every one is quoted) and which are quoted."""
+    in_quote = [any(qs <= s < qe for qs, qe in quotes) for s, _ in mentions]
+    own = [tuple(m) for m, q in zip(mentions, in_quote) if not q] or [tuple(m) for m in mentions]
+    return own, in_quote  # type: ignore[return-value]
+
+
+def evidence_part(signals: ArticleSignals | None, mentions: Spans, quotes: Spans, sentences: Spans,
+                  top_mentions: int) -> tuple[np.ndarray, np.ndarray]:
+    """The lexical features (:mod:`slant.stance.evidence`) of an entity whose naming sentences are ``sentences``
+    (zeros without ``signals``: the pooled states alone)."""
+    if signals is None:
+        return np.zeros(N_EVIDENCE, np.float32), np.zeros((len(sentences), N_SENTENCE), np.float32)
+    own, _ = own_mentions(mentions, quotes)
+    return entity_signals(signals, mentions, own, sentences, top_mentions)
+
+
+@dataclasses.dataclass
+class SentenceHead:
+    """Logistic regression over one naming sentence (:data:`N_SENTENCE_IN` inputs), trained on NewsMTSC targets."""
+
+    w: np.ndarray  # [3, N_SENTENCE_IN]
+    b: np.ndarray
+    mean: np.ndarray
+    scale: np.ndarray
+
+    def probs(self, x: np.ndarray) -> np.ndarray:
+        z = ((x - self.mean) / self.scale) @ self.w.T + self.b
+        z = z - z.max(axis=-1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=-1, keepdims=True)
+
+
+def sentence_share(head: SentenceHead | None, sentence_in: np.ndarray) -> np.ndarray:
+    """Each naming sentence's probabilities divided by their number (zeros without a sentence head)."""
+    if head is None or not len(sentence_in):
+        return np.zeros((len(sentence_in), 3), np.float32)
+    return (head.probs(sentence_in) / len(sentence_in)).astype(np.float32)
+
+
+def entity_features(a: ArticleStates, mentions: Spans, sentences: Spans, quotes: Spans,
+                    signals: ArticleSignals | None = None, top_mentions: int = 0,
+                    sentence_head: SentenceHead | None = None) -> EntityParts | None:
+    """The entity's features, or None when no word piece of the article was read.
+
+    ``signals``: the article's lexical signals (:class:`slant.stance.evidence.ArticleSignals`; without them those
+    features are zeros); ``top_mentions``: the mention count of the article's most-named entity."""
     n = len(a.starts)
     if n == 0 or not mentions:
         return None
     quoted = _inside(a.starts, a.ends, quotes)
     free = ~quoted
-    in_quote = [any(qs <= s < qe for qs, qe in quotes) for s, _ in mentions]
-    own = [m for m, q in zip(mentions, in_quote) if not q] or list(mentions)  # all quoted: use them after all
-    sent_starts = [s for s, _ in sentences]
-    naming: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    for s, e in own:
-        i = bisect.bisect_right(sent_starts, s) - 1
-        if i >= 0 and sentences[i][0] <= s < sentences[i][1]:
-            sent = sentences[i]
-        else:
-            sent = (s, e)
-        naming.setdefault(tuple(sent), []).append((s, e))  # type: ignore[arg-type]
+    own, in_quote = own_mentions(mentions, quotes)
+    naming = naming_sentences(own, sentences)
     sents = sorted(naming)
     m_sums = np.zeros((len(sents), HIDDEN), np.float32)
     c_sums = np.zeros((len(sents), HIDDEN), np.float32)
     n_m = n_c = 0
+    per_m = np.zeros((len(sents), 1), np.float32)
+    per_c = np.zeros((len(sents), 1), np.float32)
     for k, (ss, se) in enumerate(sents):
         sel = _overlapping(a.starts, a.ends, ss, se) & free
         if not sel.any():
             sel = _overlapping(a.starts, a.ends, ss, se)
         c_sums[k] = a.states[sel].sum(0)
         n_c += int(sel.sum())
+        per_c[k] = sel.sum()
         msel = np.zeros(n, bool)
         for s, e in naming[(ss, se)]:
             msel |= _overlapping(a.starts, a.ends, s, e)
         m_sums[k] = a.states[msel].sum(0)
         n_m += int(msel.sum())
+        per_m[k] = msel.sum()
     article = a.states[free].mean(0) if free.any() else a.states.mean(0)
     first = min(s for s, _ in mentions)
     length = max(int(a.ends[-1]), 1)
@@ -143,8 +194,13 @@ def entity_features(a: ArticleStates, mentions: Spans, sentences: Spans, quotes:
         len(sents) / max(len(sentences), 1),
         first / length,
     ], np.float32)
-    x = np.concatenate([m_sums.sum(0) / max(n_m, 1), c_sums.sum(0) / max(n_c, 1), article, scalars])
-    return EntityParts(x.astype(np.float32), sents, m_sums, c_sums, n_m, n_c)
+    ev, ev_share = evidence_part(signals, mentions, quotes, sents, top_mentions)
+    s_in = np.concatenate([m_sums / np.maximum(per_m, 1), c_sums / np.maximum(per_c, 1),
+                           ev_share * len(sents)], axis=1).astype(np.float32)
+    s_share = sentence_share(sentence_head, s_in)
+    x = np.concatenate([m_sums.sum(0) / max(n_m, 1), c_sums.sum(0) / max(n_c, 1), article, scalars, ev,
+                        s_share.sum(0)])
+    return EntityParts(x.astype(np.float32), sents, m_sums, c_sums, n_m, n_c, ev_share, s_in, s_share)
 
 
 @dataclasses.dataclass
@@ -155,6 +211,7 @@ class Head:
     b: np.ndarray  # [3]
     mean: np.ndarray  # [N_FEATURES]
     scale: np.ndarray  # [N_FEATURES]
+    sentence: SentenceHead | None = None
 
     def logits(self, x: np.ndarray) -> np.ndarray:
         return ((x - self.mean) / self.scale) @ self.w.T + self.b
@@ -170,15 +227,20 @@ class Head:
         over sentences divided by piece counts, and the head is linear in them)."""
         ws = self.w / self.scale  # [3, N_FEATURES]
         wm, wc = ws[:, :HIDDEN], ws[:, HIDDEN:2 * HIDDEN]
-        return parts.mention_sums @ wm.T / max(parts.n_mention, 1) + parts.context_sums @ wc.T / max(parts.n_context, 1)
+        we = ws[:, N_POOLED:N_POOLED + N_SENTENCE]
+        wp = ws[:, N_POOLED + N_EVIDENCE:]
+        return (parts.mention_sums @ wm.T / max(parts.n_mention, 1) + parts.context_sums @ wc.T / max(parts.n_context, 1)
+                + parts.evidence_share @ we.T + parts.sentence_share @ wp.T)
 
     def save(self, directory: Path, config: dict[str, Any]) -> None:
         from safetensors.numpy import save_file
 
         directory.mkdir(parents=True, exist_ok=True)
-        save_file({"w": self.w.astype(np.float32), "b": self.b.astype(np.float32),
-                   "mean": self.mean.astype(np.float32), "scale": self.scale.astype(np.float32)},
-                  str(directory / HEAD_FILE))
+        tensors = {"w": self.w, "b": self.b, "mean": self.mean, "scale": self.scale}
+        if self.sentence is not None:
+            tensors.update({"sentence_w": self.sentence.w, "sentence_b": self.sentence.b,
+                            "sentence_mean": self.sentence.mean, "sentence_scale": self.sentence.scale})
+        save_file({k: np.ascontiguousarray(v, np.float32) for k, v in tensors.items()}, str(directory / HEAD_FILE))
         (directory / CONFIG_FILE).write_text(json.dumps(config, indent=1) + "\n", encoding="utf-8")
 
     @classmethod
@@ -189,10 +251,47 @@ class Head:
         if not path.is_file():
             raise ModelError(f"author-stance head not found at {path}; train it with `slant train stance`")
         t = load_file(str(path))
-        head = cls(t["w"], t["b"], t["mean"], t["scale"])
+        sentence = SentenceHead(t["sentence_w"], t["sentence_b"], t["sentence_mean"], t["sentence_scale"]) \
+            if "sentence_w" in t else None
+        head = cls(t["w"], t["b"], t["mean"], t["scale"], sentence)
         if head.w.shape != (len(LABELS), N_FEATURES):
             raise ModelError(f"{path}: head of shape {head.w.shape}, expected {(len(LABELS), N_FEATURES)}")
+        if sentence is not None and sentence.w.shape != (len(LABELS), N_SENTENCE_IN):
+            raise ModelError(f"{path}: sentence head of shape {sentence.w.shape}, "
+                             f"expected {(len(LABELS), N_SENTENCE_IN)}")
         return head
+
+
+# spaCy types that name quantities or times, not actors: they take no side.
+SKIP_TYPES = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
+
+
+@dataclasses.dataclass
+class DocInputs:
+    """What the model reads of an analysed document besides its token states."""
+
+    mentions: dict[str, list[tuple[int, int]]]  # entity id -> its mention spans (entities that can take a side)
+    sentences: list[tuple[int, int]]
+    quotes: list[tuple[int, int]]
+    persuasion: list[tuple[int, int, str, float]]
+
+    @property
+    def top_mentions(self) -> int:
+        return max((len(m) for m in self.mentions.values()), default=0)
+
+
+def doc_inputs(doc: Any) -> DocInputs:
+    """The mentions of each entity that can take a side, the sentences, quotes and persuasion spans of ``doc``."""
+    wanted = {e["id"] for e in doc.entities if e.get("id") and str(e.get("type") or "").upper() not in SKIP_TYPES}
+    mentions: dict[str, list[tuple[int, int]]] = {}
+    for span in doc.layer("entities"):
+        eid = span.get("entity")
+        if eid in wanted and span.end > span.start:
+            mentions.setdefault(eid, []).append((span.start, span.end))
+    quotes = [(q.start, q.end) for q in doc.layer("quotes")] if "quotes" in doc.layers else []
+    persuasion = [(p.start, p.end, str(p.label), float(p.score or 0.0)) for p in doc.layer("persuasion")] \
+        if "persuasion" in doc.layers else []
+    return DocInputs(mentions, [(s.start, s.end) for s in doc.layer("sentences")], quotes, persuasion)
 
 
 @dataclasses.dataclass
@@ -235,6 +334,11 @@ class AuthorStance:
     def states(self, text: str) -> ArticleStates:
         return article_states(text, self.net.hidden)
 
-    def judge(self, a: ArticleStates, mentions: Spans, sentences: Spans, quotes: Spans) -> Judgement | None:
-        parts = entity_features(a, mentions, sentences, quotes)
+    def signals(self, text: str, sentences: Spans, quotes: Spans,
+                persuasion: Sequence[tuple[int, int, str, float]]) -> ArticleSignals:
+        return ArticleSignals(text, sentences, quotes, persuasion, title_end(text))
+
+    def judge(self, a: ArticleStates, mentions: Spans, sentences: Spans, quotes: Spans,
+              signals: ArticleSignals | None = None, top_mentions: int = 0) -> Judgement | None:
+        parts = entity_features(a, mentions, sentences, quotes, signals, top_mentions, self.head.sentence)
         return None if parts is None else judge(self.head, parts)

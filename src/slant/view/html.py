@@ -16,12 +16,15 @@ from __future__ import annotations
 from html import escape
 from typing import Any, Iterable
 
-from .model import CANDIDATE, ArticleView, EntityView, GenericPanel, Snippet, SpanView, fmt_score, shorten
+from .model import CANDIDATE, ArticleView, EntityView, EvidenceView, GenericPanel, Snippet, SpanView, fmt_score, shorten
 from .segments import lanes
 
 # Underlines deeper than this share the last depth; more than four spans
 # stacked on one word are rare and the line height has room for four.
 MAX_DEPTH = 4
+
+RELIABILITY_TITLE = ("How well the model finds this technique in news it was not trained on: F1 on the PTC dev set, "
+                     "from 0 to 1 (1: every span found, none wrong). Unreliable: too low to take its spans as findings.")
 
 
 def e(value: Any) -> str:
@@ -111,14 +114,14 @@ def controls_html(view: ArticleView, prefix: str = "", *, level: int = 2) -> str
         return "\n".join(out)
     cut = view.threshold
     out.append('<p class="tiers"><span class="key solid" aria-hidden="true"></span> shown to readers'
-               + (f" (score ≥ {cut:.2f})" if cut is not None else "")
-               + ' <span class="key light" aria-hidden="true"></span> other candidates, when asked for</p>')
+               + (f' (score ≥ <span data-cut>{cut:.2f}</span>)' if cut is not None else "")
+               + ' <span class="key light" aria-hidden="true"></span> other candidates, with “Show all candidates”</p>')
     out.append('<fieldset class="techs"><legend class="visually-hidden">Techniques to show</legend><ul>')
     for n, t in enumerate(view.techniques):
         box = ident(prefix, f"f{n}")
         rel = ""
         if t.reliability is not None:
-            rel = f' <span class="rel{" unreliable" if t.unreliable else ""}">{e(t.reliability_text)}</span>'
+            rel = f' <span class="rel{" unreliable" if t.unreliable else ""}" title="{e(RELIABILITY_TITLE)}">{e(t.reliability_text)}</span>'
         out.append(
             f'<li class="{t.css}{" unrel" if t.unreliable else ""}">'
             f'<input type="checkbox" id="{box}" class="tech-filter" value="{e(t.label)}" checked>'
@@ -127,6 +130,10 @@ def controls_html(view: ArticleView, prefix: str = "", *, level: int = 2) -> str
             f'<span class="cands" data-cands="{e(t.label)}" title="candidates below the threshold">+{t.candidates}</span>{rel}</label></li>'
         )
     out.append("</ul></fieldset>")
+    if any(t.reliability is not None for t in view.techniques):
+        out.append('<p class="hint rel-note">A score is the model\'s estimate of the chance that the span is right. '
+                   "dev F1: how well the model finds the technique in news it was not trained on "
+                   "(PTC dev set; 0 to 1, 1 is perfect).</p>")
     slider = ident(prefix, "threshold")
     start = cut if cut is not None else 0.0
     default = f' <span class="default">reader default {view.reader_threshold:.2f}</span>' if view.reader_threshold is not None else ""
@@ -156,10 +163,30 @@ def snippet_html(snip: Snippet, mark_class: str = "mention") -> str:
     return ("…" if snip.cut_left else "") + e(snip.before) + marked + e(snip.after) + ("…" if snip.cut_right else "")
 
 
-def stance_badge(label: str | None, score: float | None) -> str:
+QUOTED_TITLE = "Quoted: the speaker's words, not the author's; the stance leaves them out"
+
+
+def parts_html(ev: EvidenceView) -> str:
+    """An evidence snippet with the entity's mention in bold and quoted speech set apart (not counted)."""
+    if not ev.parts:
+        return snippet_html(ev.snippet)
+    out = []
+    for part in ev.parts:
+        html = f'<b class="mention">{e(part.text)}</b>' if part.mention else e(part.text)
+        if part.quoted:
+            html = f'<span class="quoted" title="{e(QUOTED_TITLE)}">{html}</span>'
+        out.append(html)
+    snip = ev.snippet
+    return ("…" if snip.cut_left else "") + "".join(out) + ("…" if snip.cut_right else "")
+
+
+def stance_badge(label: str | None, score: float | None, *, of: str = "the author's stance over the whole article") -> str:
     if not label:
         return '<span class="stance none">no stance</span>'
-    return f'<span class="stance {e(label)}">{e(label)} {fmt_score(score)}</span>'
+    if score is None:
+        return f'<span class="stance {e(label)}" title="{e(of.capitalize())}">{e(label)}</span>'
+    tip = f"{of.capitalize()}; {fmt_score(score)}: the model's probability for it"
+    return f'<span class="stance {e(label)}" title="{e(tip)}">{e(label)} {fmt_score(score)}</span>'
 
 
 def goto(prefix: str, start: int, end: int, inner: str, cls: str = "goto") -> str:
@@ -179,14 +206,15 @@ def techniques_html(view: ArticleView, prefix: str = "", *, level: int = 2) -> s
     out.append('<div class="scroll"><table class="techniques"><thead><tr><th scope="col">Technique</th><th scope="col">Shown</th>'
                '<th scope="col"><abbr title="Candidates below the threshold">+Cand.</abbr></th>'
                '<th scope="col"><abbr title="Mean score of the spans shown">Mean</abbr></th>'
-               '<th scope="col"><abbr title="How reliable the model is for this technique (F1 on the dev set)">Reliability</abbr></th>'
                '</tr></thead><tbody>')
     for t in view.techniques:
+        # The reliability sits under the name: a fifth column would not fit a third of the page.
+        rel = (f'<br><span class="rel{" unreliable" if t.unreliable else ""}" title="{e(RELIABILITY_TITLE)}">'
+               f"{e(t.reliability_text)}</span>" if t.reliability is not None else "")
         out.append(
-            f'<tr class="{t.css}"><th scope="row"><span class="swatch" aria-hidden="true"></span>'
-            f'<abbr title="{e(t.definition)}">{e(t.name)}</abbr></th>'
-            f"<td>{t.shown}</td><td>{t.candidates}</td><td>{fmt_score(t.mean_score)}</td>"
-            f'<td class="{"unreliable" if t.unreliable else ""}">{e(t.reliability_text) or "–"}</td></tr>'
+            f'<tr class="{t.css}{" unrel" if t.unreliable else ""}"><th scope="row"><span class="swatch" aria-hidden="true"></span>'
+            f'<abbr title="{e(t.definition)}">{e(t.name)}</abbr>{rel}</th>'
+            f"<td>{t.shown}</td><td>{t.candidates}</td><td>{fmt_score(t.mean_score) if t.mean_score is not None else '–'}</td></tr>"
         )
     out.append("</tbody></table></div></section>")
     return "\n".join(out)
@@ -218,11 +246,14 @@ def entity_item(ent: EntityView, prefix: str, has_stance: bool) -> str:
     if ent.spellings:
         out.append('<p class="variants"><span aria-hidden="true">⚠</span> <strong>Spelled several ways</strong> '
                    f'(a sign of machine translation): {", ".join(e(s) for s in ent.spellings)}</p>')
+    if ent.only_quoted and has_stance:
+        out.append('<p class="note only-quoted">Named only inside quotes: the author never names it in their own words, '
+                   "so the stance has little to go on.</p>")
     if ent.evidence:
         out.append(f'<ul class="evidence" aria-label="Evidence for the stance toward {e(ent.name)}">')
         for ev in ent.evidence:
-            badge = stance_badge(ev.label, ev.score) + " " if ev.label else ""
-            out.append(f"<li>{badge}{goto(prefix, ev.start, ev.end, snippet_html(ev.snippet), 'goto ev')}</li>")
+            badge = stance_badge(ev.label, ev.score, of="the stance in this sentence") + " " if ev.label else ""
+            out.append(f"<li>{badge}{goto(prefix, ev.start, ev.end, parts_html(ev), 'goto ev')}</li>")
         out.append("</ul>")
     out.append("</li>")
     return "\n".join(out)
@@ -244,7 +275,10 @@ def entities_html(view: ArticleView, prefix: str = "", *, level: int = 2) -> str
         return "\n".join(out)
     out.append(f'<{h} id="{hid}">Entities <span class="n">({len(view.entities)})</span></{h}>')
     if view.has_stance:
-        out.append('<p class="hint">The author\'s stance toward each, with the sentences behind it: click one to see it in the text.</p>')
+        quoted = any(ev.has_quote for ent in view.entities for ev in ent.evidence)
+        out.append('<p class="hint">The author\'s stance toward each, with the sentences behind it: click one to see it in the text.'
+                   + (' <span class="quoted">Quoted words</span> are the speakers\', not the author\'s: the stance does not count them.'
+                      if quoted else "") + "</p>")
     items = [entity_item(ent, prefix, view.has_stance) for ent in view.entities]
     out.append(_list_with_more(items, '<ul class="entities">', "</ul>", SHOWN_ENTITIES, "entities"))
     out.append("</section>")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import datetime as dt
+import re
 from typing import Any, Mapping, Sequence
 
 from ..doc import Doc, Span
@@ -90,6 +91,8 @@ class Snippet:
     after: str
     cut_left: bool = False
     cut_right: bool = False
+    start: int = 0  # the stretch shown is text[start:end] (before the folding)
+    end: int = 0
 
 
 def fold(text: str) -> str:
@@ -117,7 +120,52 @@ def snippet(text: str, outer: tuple[int, int], inner: tuple[int, int], *, width:
     # Fold whitespace but keep the space next to the marked part.
     fb = fold(before) + (" " if before[-1:].isspace() and before.strip() else "")
     fa = (" " if after[:1].isspace() and after.strip() else "") + fold(after)
-    return Snippet(fb, fold(text[s:e]) or text[s:e], fa, left_from > a, right_to < b)
+    return Snippet(fb, fold(text[s:e]) or text[s:e], fa, left_from > a, right_to < b, left_from, right_to)
+
+
+@dataclasses.dataclass(frozen=True)
+class Part:
+    """A stretch of an evidence snippet: the entity's mention, quoted speech, or the author's own words."""
+
+    text: str
+    mention: bool = False
+    quoted: bool = False
+
+
+def snippet_parts(text: str, snip: Snippet, inner: tuple[int, int], quotes: Sequence[tuple[int, int]]) -> list[Part]:
+    """``text[snip.start:snip.end]`` cut where the mention ``inner`` and the quotes begin and end.
+
+    Quoted speech is the speaker's, not the author's (the stance model leaves
+    it out), so a view can set it apart. Whitespace runs are folded as in
+    the snippet; joined, the parts give the snippet's text.
+    """
+    a, b = snip.start, snip.end
+    cuts = {a, b} | {x for x in inner if a < x < b}
+    for qs, qe in quotes:
+        cuts |= {x for x in (qs, qe) if a < x < b}
+    bounds = sorted(cuts)
+    parts: list[Part] = []
+    for s, e in zip(bounds, bounds[1:]):
+        if e <= s:
+            continue
+        piece = _fold_keep_edges(text[s:e])
+        if not piece:
+            continue
+        mention = inner[0] <= s and e <= inner[1] and inner[0] < inner[1]
+        quoted = any(qs <= s and e <= qe for qs, qe in quotes)
+        if parts and parts[-1].mention == mention and parts[-1].quoted == quoted:
+            parts[-1] = Part(parts[-1].text + piece, mention, quoted)
+        else:
+            parts.append(Part(piece, mention, quoted))
+    if parts:
+        parts[0] = dataclasses.replace(parts[0], text=parts[0].text.lstrip())
+        parts[-1] = dataclasses.replace(parts[-1], text=parts[-1].text.rstrip())
+    return [p for p in parts if p.text]
+
+
+def _fold_keep_edges(text: str) -> str:
+    """Runs of whitespace folded to one space, keeping a space at either edge."""
+    return re.sub(r"\s+", " ", text)
 
 
 _QUOTE_MARKS = "\"'“”‘’«»„‚"
@@ -168,8 +216,14 @@ class SpanView:
         """Technique, score, tier and definition in one line (native tooltips, aria labels)."""
         score = f"score {fmt_score(self.score)}" if self.score is not None else (self.state or "no score")
         tier = "" if self.tier == SHOWN else ", a candidate below the threshold"
-        caveat = " This technique is marked unreliable for this model." if self.unreliable else ""
-        return f"{self.name} ({score}{tier}): {self.definition}{caveat}"
+        if self.unreliable:
+            rel = "; an unreliable technique"
+        elif isinstance(self.reliability, float):
+            rel = f"; technique dev F1 {self.reliability:.2f}"
+        else:
+            rel = ""
+        caveat = " The model rarely labels this technique right: a lead to check, not a finding." if self.unreliable else ""
+        return f"{self.name} ({score}{rel}{tier}): {self.definition}{caveat}"
 
 
 @dataclasses.dataclass
@@ -266,6 +320,11 @@ class EvidenceView:
     snippet: Snippet
     label: str | None = None  # a mention-level stance label, where the evidence is one
     score: float | None = None
+    parts: list[Part] = dataclasses.field(default_factory=list)  # the snippet cut at the mention and the quotes
+
+    @property
+    def has_quote(self) -> bool:
+        return any(p.quoted for p in self.parts)
 
 
 @dataclasses.dataclass
@@ -280,6 +339,7 @@ class EntityView:
     spellings: list[str] | None
     evidence: list[EvidenceView]
     first: int | None = None  # offset of the first mention
+    only_quoted: bool = False  # every mention is inside quoted speech: the author never names it in their own words
 
 
 def _pairs(value: Any, n: int) -> list[tuple[int, int]]:
@@ -308,6 +368,7 @@ def entity_views(doc: Doc, sentences: Sentences, *, evidence_per_entity: int = 3
         ent = span.get("entity")
         if ent is not None:
             mentions_of.setdefault(str(ent), []).append(span)
+    quotes = [(q.start, q.end) for q in doc.layer("quotes")]
     stance_spans: dict[str, list[Span]] = {}
     for span in doc.layer("stance"):
         ent = span.get("entity")
@@ -324,12 +385,15 @@ def entity_views(doc: Doc, sentences: Sentences, *, evidence_per_entity: int = 3
         for s, e in _pairs(stance.get("evidence"), len(text))[:evidence_per_entity]:
             # Mark the entity's mention inside the sentence where there is one.
             inner = next(((m.start, m.end) for m in mentions if s <= m.start and m.end <= e), (s, s))
-            evidence.append(EvidenceView(s, e, snippet(text, (s, e), inner, width=260)))
+            snip = snippet(text, (s, e), inner, width=260)
+            evidence.append(EvidenceView(s, e, snip, parts=snippet_parts(text, snip, inner, quotes)))
         if not evidence:
             spans = sorted(stance_spans.get(eid, []), key=lambda sp: (sp.label != label, -(sp.score or 0.0), sp.start))
             for sp in spans[:evidence_per_entity]:
                 s, e = sentences.around(sp.start, sp.end, sp.attrs)
-                evidence.append(EvidenceView(s, e, snippet(text, (s, e), (sp.start, sp.end)), sp.label, sp.score))
+                snip = snippet(text, (s, e), (sp.start, sp.end))
+                parts = snippet_parts(text, snip, (sp.start, sp.end), quotes)
+                evidence.append(EvidenceView(s, e, snip, sp.label, sp.score, parts))
         count = entity.get("mentions")
         if not isinstance(count, int):
             count = len(count) if isinstance(count, list) else len(mentions)
@@ -338,6 +402,7 @@ def entity_views(doc: Doc, sentences: Sentences, *, evidence_per_entity: int = 3
             id=eid, name=str(entity.get("name") or eid), type=str(entity.get("type") or ""),
             aliases=[str(a) for a in entity.get("aliases") or []], mentions=count, stance_label=label,
             stance_score=score, spellings=spelling_variants(entity), evidence=evidence, first=first,
+            only_quoted=bool(mentions) and all(any(qs <= m.start and m.end <= qe for qs, qe in quotes) for m in mentions),
         ))
     views.sort(key=lambda v: (-v.mentions, v.name.lower()))
     return views
@@ -582,7 +647,9 @@ def build(
     title_end = len(title) if title and text.startswith(title) else 0
     # Cut at span boundaries, at the places panels link to, and at the end of the title line.
     bounds = [(s.start, s.end) for s in spans]
-    cuts = sorted({0, len(text), title_end} | anchors)
+    # Their ends are cuts too, so a panel link flashes exactly [start, end) and not the rest of a piece.
+    ends = {e.end for ent in entities for e in ent.evidence} | {q.end for q in quotes} | {d.end for d in dates}
+    cuts = sorted({0, len(text), title_end} | anchors | {x for x in ends if 0 < x < len(text)})
     pieces: list[Piece] = []
     for a, b in zip(cuts, cuts[1:]):
         for s, e, covering in segments(text, bounds, start=a, end=b):

@@ -13,6 +13,16 @@ import numpy as np
 EXACT_BELOW = 2048
 
 
+def _onnxruntime_first() -> None:
+    """Load onnxruntime before usearch: with usearch 2.26.6 and onnxruntime 1.32.0, importing onnxruntime
+    into a process that has loaded ``usearch.compiled`` crashes it (a segmentation fault in onnxruntime's
+    module init), and a process that grouped 2,048 articles then computed its first article vector died so."""
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        pass
+
+
 class VectorIndex:
     """Integer key -> unit vector; ``search`` gives ``(key, cosine)`` pairs, best first."""
 
@@ -31,6 +41,7 @@ class VectorIndex:
         return key in self._keyset
 
     def _make_ann(self) -> None:
+        _onnxruntime_first()
         from usearch.index import Index
 
         ann = Index(ndim=self.dim, metric="cos", dtype="f16", connectivity=16, expansion_add=128, expansion_search=64)

@@ -145,7 +145,7 @@ def add(items: Sequence[tuple[str, Mapping[str, Any]]], *, using: str = "default
             art = data.get("article", {})
             title = art.get("title") or (art.get("text") or "").split("\n", 1)[0]
             story, score = _place(aid, sig, idx, settings, using, title)
-            signals = {"actors": sorted(sig.actors), "years": sorted(sig.years)}
+            signals = sig.to_json()
             if ArticleFacts.objects.using(using).filter(article_id=aid).exists():  # facts without a story
                 facts.record(aid, data, using=using)
                 ArticleFacts.objects.using(using).filter(article_id=aid).update(story=story, joined_score=score,
@@ -170,9 +170,7 @@ def _indexed(idx: StoreIndex, emb_id: int, vec: np.ndarray) -> None:
 
 def _place(aid: str, sig: grouping.Signals, idx: StoreIndex, s: grouping.Settings, using: str,
            title: str = "") -> tuple[int, float | None]:
-    from django.db.models import Count
-
-    from .models import ArticleActor, ArticleFacts, Story
+    from .models import ActorCount, ArticleFacts, Story
 
     found = idx.index.search(sig.vector, s.k)
     cands: list[tuple[Any, float]] = []
@@ -186,13 +184,11 @@ def _place(aid: str, sig: grouping.Signals, idx: StoreIndex, s: grouping.Setting
         for r in rows:
             keys.update((r[3] or {}).get("actors", []))
         n = max(len(idx.index), 1)
-        df = dict(ArticleActor.objects.using(using).filter(key__in=list(keys)).values("key")
-                  .annotate(n=Count("article_id")).values_list("key", "n")) if keys else {}
+        df = dict(ActorCount.objects.using(using).filter(key__in=list(keys)).values_list("key", "articles")) if keys else {}
         freq = grouping.ActorFrequencies()
         freq.n, freq.df = n, df
         for emb, story, published, sigs in rows:
-            other = grouping.Signals(vector=sig.vector, actors=frozenset((sigs or {}).get("actors", [])),
-                                     years=frozenset((sigs or {}).get("years", [])), published=published)
+            other = grouping.Signals.from_json(sigs, sig.vector, published)
             score = grouping.pair_score(sig, other, cos_by[emb], freq.weight, s)
             if score is not None:
                 cands.append((story, score))

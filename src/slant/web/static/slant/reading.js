@@ -18,6 +18,7 @@
     m.removeAttribute("title");
   });
 
+  var CAND_NOTE = ", a candidate below the threshold";
   function isCand(score, min) { return score !== "" && score !== null && Number(score) < min; }
 
   function setUp(root) {
@@ -54,6 +55,7 @@
       rows.forEach(apply);
       root.querySelectorAll("[data-count]").forEach(function (c) { c.textContent = shown[c.getAttribute("data-count")] || 0; });
       root.querySelectorAll("[data-cands]").forEach(function (c) { c.textContent = "+" + (cands[c.getAttribute("data-cands")] || 0); });
+      root.querySelectorAll("[data-cut]").forEach(function (c) { c.textContent = min.toFixed(2); });
       root.querySelectorAll("[data-cands-total]").forEach(function (c) { c.textContent = "(" + total + " below the threshold)"; });
     }
     boxes.forEach(function (b) { b.addEventListener("change", function () { refresh(false); }); });
@@ -88,7 +90,9 @@
     tip.textContent = "";
     found.forEach(function (m) {
       var h = head(m) || m;
-      var title = h.getAttribute("data-title") || "";
+      // The tier in the title is the server's; the slider may have moved it since.
+      var title = (h.getAttribute("data-title") || "").replace(CAND_NOTE, "");
+      if (h.classList.contains("cand")) { title = title.replace("): ", CAND_NOTE + "): "); }
       var cut = title.indexOf("): ");
       var name = document.createElement("p");
       name.className = "tname";
