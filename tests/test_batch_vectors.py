@@ -48,7 +48,7 @@ def test_pool_workers_compute_the_vector_only_when_asked():
     assert all(work.VECTOR not in o.doc.cache for o in without)
 
 
-def test_ingest_stores_the_workers_vectors(tmp_path):
+def test_ingest_stores_the_workers_vectors(tmp_path, sqlite_url):
     items = _articles(4)
     db = f"sqlite:///{tmp_path / 'v.sqlite3'}"
     summary = batch.ingest(items, db=db, stages=["language"], workers=2)
@@ -72,7 +72,7 @@ def test_the_onnx_graph_is_what_torch_computes():
     assert np.allclose(embed.vectors(texts), want, atol=1e-4)
 
 
-def test_a_bad_size_setting_stops_the_run_before_any_item(tmp_path, monkeypatch):
+def test_a_bad_size_setting_stops_the_run_before_any_item(tmp_path, monkeypatch, sqlite_url):
     import pytest
 
     from slant.conf import SettingError
