@@ -48,7 +48,7 @@ def test_pool_workers_compute_the_vector_only_when_asked():
     assert all(work.VECTOR not in o.doc.cache for o in without)
 
 
-def test_ingest_stores_the_workers_vectors(tmp_path):
+def test_ingest_stores_the_workers_vectors(tmp_path, sqlite_url):
     items = _articles(4)
     db = f"sqlite:///{tmp_path / 'v.sqlite3'}"
     summary = batch.ingest(items, db=db, stages=["language"], workers=2)
@@ -72,7 +72,7 @@ def test_the_onnx_graph_is_what_torch_computes():
     assert np.allclose(embed.vectors(texts), want, atol=1e-4)
 
 
-def test_a_bad_size_setting_stops_the_run_before_any_item(tmp_path, monkeypatch):
+def test_a_bad_size_setting_stops_the_run_before_any_item(tmp_path, monkeypatch, sqlite_url):
     import pytest
 
     from slant.conf import SettingError
@@ -82,3 +82,18 @@ def test_a_bad_size_setting_stops_the_run_before_any_item(tmp_path, monkeypatch)
     monkeypatch.setenv("SLANT_MAX_BYTES", "inf")
     with pytest.raises(SettingError, match="SLANT_MAX_BYTES='inf'"):
         batch.ingest([path], db=f"sqlite:///{tmp_path / 'x.sqlite3'}", stages=["language"])
+
+
+def test_vectors_fall_back_to_torch_when_the_cache_cannot_be_written(tmp_path, monkeypatch):
+    texts = ["The council met on Monday.", "Floods closed the valley road."]
+    want = embed.vectors(texts)
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("", encoding="utf-8")
+    monkeypatch.setenv("SLANT_CACHE_DIR", str(blocked / "cache"))  # a folder under a file: mkdir fails
+    embed._runner.cache_clear()
+    try:
+        got = embed.vectors(texts)
+    finally:
+        embed._runner.cache_clear()
+    assert np.allclose(got, want, atol=1e-4)
+    assert not (blocked / "cache").exists()

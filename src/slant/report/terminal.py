@@ -197,6 +197,7 @@ def _legend(model: ArticleView, spans: list[SpanView], width: int, show_candidat
         out.append(f"  {name:<{name_w}}  ", style="dim" if cand else "")
         out.append(f"{view.fmt_score(span.score):>4}  ", style="dim" if cand else "")
         out.append("“" + view.shorten(span.text, room - 2) + "”\n", style="dim" if cand else "")
+    out.append("Score: the model's estimate of the chance that the span is right.\n", style="dim")
     drawn = {s.label for s in spans}
     unreliable = [t for t in model.unreliable if t.label in drawn]
     if unreliable:

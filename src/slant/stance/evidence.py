@@ -16,7 +16,9 @@ per sentence naming the entity (:data:`SENTENCE_SIGNALS`), over the sentence's a
 the entity's features are the means of these over its naming sentences (so the head stays linear in per-sentence
 parts and the evidence sentences stay exact), the same means over every author sentence of the article (the
 piece's tone), and how central the entity is (:data:`ENTITY_SIGNALS`): named in the title, its mentions as a share
-of the most-named entity's, whether it is the most named, its naming sentences as a share of all.
+of the most-named entity's, whether it is the most named, its naming sentences as a share of all. (The trained
+document head gives the figurative means weight 0: in its training data such words are mostly literal; the
+sentence head reads them per sentence.)
 """
 
 from __future__ import annotations

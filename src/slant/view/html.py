@@ -115,7 +115,7 @@ def controls_html(view: ArticleView, prefix: str = "", *, level: int = 2) -> str
     cut = view.threshold
     out.append('<p class="tiers"><span class="key solid" aria-hidden="true"></span> shown to readers'
                + (f' (score ≥ <span data-cut>{cut:.2f}</span>)' if cut is not None else "")
-               + ' <span class="key light" aria-hidden="true"></span> other candidates, when asked for</p>')
+               + ' <span class="key light" aria-hidden="true"></span> other candidates, with “Show all candidates”</p>')
     out.append('<fieldset class="techs"><legend class="visually-hidden">Techniques to show</legend><ul>')
     for n, t in enumerate(view.techniques):
         box = ident(prefix, f"f{n}")
@@ -131,7 +131,8 @@ def controls_html(view: ArticleView, prefix: str = "", *, level: int = 2) -> str
         )
     out.append("</ul></fieldset>")
     if any(t.reliability is not None for t in view.techniques):
-        out.append('<p class="hint rel-note">dev F1: how well the model finds the technique in news it was not trained on '
+        out.append('<p class="hint rel-note">A score is the model\'s estimate of the chance that the span is right. '
+                   "dev F1: how well the model finds the technique in news it was not trained on "
                    "(PTC dev set; 0 to 1, 1 is perfect).</p>")
     slider = ident(prefix, "threshold")
     start = cut if cut is not None else 0.0

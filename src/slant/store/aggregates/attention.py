@@ -3,7 +3,7 @@
 The search combines any of: a word or phrase (``q``, the database's full-text search: SQLite's FTS5
 table of the web app's search, PostgreSQL's ``to_tsvector('english', text)`` with a GIN index), an
 entity (an actor key: the merged name, case-insensitive), a technique (a persuasion label counted at
-``facts.MIN_SCORE``), and outlet ids. Counting is one ``GROUP BY outlet, period`` in the database.
+``facts.min_score()``), and outlet ids. Counting is one ``GROUP BY outlet, period`` in the database.
 """
 
 from __future__ import annotations

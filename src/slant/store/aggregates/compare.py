@@ -6,7 +6,7 @@ returns, per outlet:
 - the actors it names (merged entities), and those it leaves out that another outlet names;
 - its stance toward the actors that two or more outlets name (``entities[].stance``, per article,
   with the evidence offsets);
-- persuasion techniques as a rate per 1,000 words (spans scored at least ``facts.MIN_SCORE``), each
+- persuasion techniques as a rate per 1,000 words (spans scored at least ``facts.min_score()``), each
   count with its spans ``{"article", "start", "end"}``;
 - whose words it quotes: speakers and source outlets, each with the quotes' spans;
 - its "only here" sentences: sentences with no close match in any other outlet's articles of the
@@ -23,7 +23,7 @@ import re
 from collections import Counter, defaultdict
 from typing import Any, Mapping
 
-from .facts import MIN_SCORE, actors, name_key, word_count
+from .facts import actors, min_score, name_key, word_count
 
 UNKNOWN = "(unknown outlet)"
 # A sentence is "only here" when no sentence of another outlet covers this share of its weighted words.
@@ -123,7 +123,7 @@ def compare(docs: Mapping[str, tuple[str, Mapping[str, Any]]]) -> dict[str, Any]
                 o["stance"].setdefault(a["key"], []).append({"article": aid, **st})
         for span in data.get("layers", {}).get("persuasion", []):
             score = span.get("score")
-            if not span.get("label") or (score is not None and score < MIN_SCORE):
+            if not span.get("label") or (score is not None and score < min_score()):
                 continue
             t = o["techniques"].setdefault(span["label"], {"count": 0, "spans": []})
             t["count"] += 1

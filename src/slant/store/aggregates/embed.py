@@ -10,9 +10,10 @@ like the other networks', see :mod:`slant.onnxcache`).
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -20,6 +21,7 @@ MODEL = "all-MiniLM-L6-v2/mean/256"
 DIM = 384
 MAX_PIECES = 256
 _LOCK = threading.Lock()
+log = logging.getLogger(__name__)
 
 
 EXPORT_VERSION = "1"  # bump when the exported graph's outputs change (pooling, length, variant)
@@ -80,12 +82,30 @@ def build_onnx(path: Path) -> None:
 
 
 @functools.lru_cache(maxsize=1)
-def _session():  # type: ignore[no-untyped-def]
-    """The onnxruntime session, loaded once per process (the ONNX file is exported on first use, with torch)."""
+def _runner() -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """``run(ids, mask) -> vectors``, loaded once per process: onnxruntime on the cached export (made on
+    first use, with torch), or torch itself where the cache folder cannot be written."""
     from slant import onnxcache
 
     path = onnx_path()
-    return onnxcache.open_cached(path, lambda: build_onnx(path), onnxcache.threads(THREADS_ENV))
+    try:
+        sess = onnxcache.open_cached(path, lambda: build_onnx(path), onnxcache.threads(THREADS_ENV))
+    except OSError as exc:
+        log.warning("article vectors run on torch: the ONNX cache %s cannot be written (%s)", path.parent, exc)
+        import torch
+
+        module = _torch_module()
+
+        def run_torch(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+            with torch.inference_mode():
+                return module(torch.from_numpy(ids), torch.from_numpy(mask)).numpy()
+
+        return run_torch
+
+    def run_onnx(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return sess.run(None, {"ids": ids, "mask": mask})[0]
+
+    return run_onnx
 
 
 def lead(text: str, chars: int = 3000) -> str:
@@ -115,11 +135,11 @@ def vectors(texts: Sequence[str], batch: int = 16) -> np.ndarray:
     out = np.zeros((len(texts), DIM), dtype=np.float32)
     if not texts:
         return out
-    sess = _session()
+    run = _runner()
     with _LOCK:
         for i in range(0, len(texts), batch):
             ids, mask = _pieces(texts[i : i + batch])
-            out[i : i + len(ids)] = sess.run(None, {"ids": ids, "mask": mask})[0]
+            out[i : i + len(ids)] = run(ids, mask)
     return out
 
 

@@ -7,14 +7,31 @@ data: ``rebuild_facts`` recomputes them from the analyses at any time.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import Any, Mapping
 
 from slant import conf
 
-# Persuasion spans count toward rates from this calibrated score up (the layer keeps every span with its score;
-# a view applies its own cut). 0.5: the span is more likely right than wrong.
-MIN_SCORE = conf.env_float("SLANT_AGGREGATE_MIN_SCORE", 0.5)
+MIN_SCORE_ENV = "SLANT_AGGREGATE_MIN_SCORE"
+
+
+@functools.lru_cache(maxsize=1)
+def min_score() -> float:
+    """Persuasion spans count toward rates from this calibrated score up: ``SLANT_AGGREGATE_MIN_SCORE``, else
+    the installed model's reader's default (``slant.persuasion.reader_threshold()``), so that a rate counts
+    the spans the reading view shows in a solid tint; 0.5 (more likely right than wrong) if the model's files
+    say nothing. Facts are recorded when an analysis is stored, by the model that made it, so each article
+    is counted at its own model's cut. (The layer keeps every span with its score; a view applies its cut.)"""
+    fallback = 0.5
+    try:
+        from slant.persuasion import reader_threshold
+
+        fallback = reader_threshold()
+    except Exception:  # noqa: BLE001  (no persuasion model installed: the plain cut)
+        pass
+    return conf.env_float(MIN_SCORE_ENV, fallback)
+
 ACTOR_TYPES = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT"}
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -27,11 +44,13 @@ def word_count(data: Mapping[str, Any]) -> int:
     return len(_WORD.findall(data.get("article", {}).get("text", "")))
 
 
-def techniques(data: Mapping[str, Any], min_score: float = MIN_SCORE) -> dict[str, int]:
+def techniques(data: Mapping[str, Any], cut: float | None = None) -> dict[str, int]:
+    """Spans per technique scored at least ``cut`` (default :func:`min_score`)."""
+    cut = min_score() if cut is None else cut
     counts: dict[str, int] = {}
     for span in data.get("layers", {}).get("persuasion", []):
         score = span.get("score")
-        if span.get("label") and (score is None or score >= min_score):
+        if span.get("label") and (score is None or score >= cut):
             counts[span["label"]] = counts.get(span["label"], 0) + 1
     return counts
 

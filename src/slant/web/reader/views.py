@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from slant.techniques import TECHNIQUES, display_name
 from slant.view import build
 from slant.view import html as vh
+from slant.view import reliability
 from slant.web import access
 from slant.web.http import article_meta, json_response
 from slant.web.jobs.status import analysis_state
@@ -81,7 +82,8 @@ def article(request: HttpRequest, cid: int, aid: str) -> HttpResponse:
         view = build(analysis, threshold=_threshold_param(request), persuasion=kept(data["persuasion_corrected"]))
         text = view.text
         tiers = {s.key: s.tier for s in view.spans}
-        unreliable = {t.label for t in view.unreliable}
+        # Every row, rejected ones too, whether or not a kept span has its technique.
+        unreliable = {label for label, rel in reliability.technique_reliability().items() if rel == "unreliable"}
         show_candidates = request.GET.get("candidates") == "1"
         reading = vh.reading_html(view)
         if show_candidates:
