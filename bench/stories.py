@@ -223,7 +223,8 @@ def choose(items: list[stories_data.Item], sigs: list[grouping.Signals], orders:
         results.append((mean_f1(items, sigs, s, orders)[0], values))
     results.sort(key=lambda x: x[0], reverse=True)
     return {"grid": GRID, "orders": orders,
-            "grouping_top5": [{"bcubed_f1_mean_over_orders": round(f, 4), **dict(zip(GRID, v))} for f, v in results[:5]],
+            "grouping_top5": [{"bcubed_f1_mean_over_orders": round(f, 4), **dict(zip(GRID, v))}
+                              for f, v in results[:5]],
             "baseline_best": choose_baseline(items)}
 
 

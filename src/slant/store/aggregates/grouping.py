@@ -30,8 +30,8 @@ never changes which story an earlier article is in.
 ``Settings`` were chosen on the odd ECB+ topics (``bench/stories.py --choose``, a grid, by B-cubed F1
 averaged over five arrival orders): the best grid point that also keeps the invented articles of
 ``tests/test_stories.py`` apart (the best alone, without lead actors, joins two quakes in one country, and
-scores 0.0004 more); BASIL and the even topics were not looked at to choose them. ``max_days`` (14), ``k`` (30) and the two centres
-were set beforehand, not tuned (ECB+ has no dates).
+scores 0.0004 more); BASIL and the even topics were not looked at to choose them. ``max_days`` (14), ``k``
+(30) and the two centres were set beforehand, not tuned (ECB+ has no dates).
 """
 
 from __future__ import annotations
@@ -91,8 +91,8 @@ class Signals:
     def from_json(cls, stored: Mapping[str, Any] | None, vector: np.ndarray, published: dt.date | None) -> "Signals":
         """Back from ``to_json`` (rows stored before a signal existed get it empty: it then counts for nothing)."""
         stored = stored or {}
-        return cls(vector=vector, published=published,
-                   **{k: frozenset(stored.get(k) or ()) for k in ("actors", "years", "lead", "numbers", "days", "people")})
+        fields = ("actors", "years", "lead", "numbers", "days", "people")
+        return cls(vector=vector, published=published, **{k: frozenset(stored.get(k) or ()) for k in fields})
 
 
 def years_of(data: Mapping[str, Any]) -> frozenset[str]:
@@ -161,7 +161,8 @@ def numbers_of(text: str, cap: int = 100) -> frozenset[str]:
 
 
 def lead_of(data: Mapping[str, Any]) -> frozenset[str]:
-    """The actor keys named in the title and first sentence after it: who the article is about."""
+    """The actor keys named in the first two sentences (the title and the first after it, where the text
+    starts with a title line): who the article is about."""
     from .facts import name_key
 
     layers = data.get("layers", {})
