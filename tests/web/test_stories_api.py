@@ -169,3 +169,21 @@ def test_it_keeps_the_actor_counts_of_the_grouping_exact_through_adds_and_delete
     assert kept() == counted() == {"unite": 2, "jane holloway": 1}
     ArticleActor.objects.filter(article_id=corpus["d3"]).update(key="j. holloway")
     assert kept() == counted() == {"unite": 2, "j. holloway": 1}
+
+
+def test_the_story_list_comes_in_pages_counted_in_the_database(team: dict, corpus: dict, settings: Any) -> None:
+    from slant.store.aggregates import stories
+
+    owner, outsider = team["users"]["owner"], team["users"]["outsider"]
+    settings.SLANT_PAGE_SIZE = 1
+    seen = _get(owner, "/api/stories?page=1").json()
+    everything = stories.list_stories(articles=[corpus[k] for k in ("d1", "d2", "d3")])
+    assert seen["count"] == len(everything) == seen["pages"] and seen["per_page"] == 1
+    assert seen["several_outlets"] == sum(1 for s in everything if len(s["outlets"]) > 1)
+    paged = [s for n in range(1, seen["pages"] + 1) for s in _get(owner, f"/api/stories?page={n}").json()["stories"]]
+    assert paged == everything  # the same stories, in the same order, as the whole list
+    assert client_for(owner).get(f"/api/stories?page={seen['pages'] + 1}").status_code == 404
+    assert client_for(owner).get("/api/stories?page=0").status_code == 404
+    page = _get(owner, "/stories/?page=2").content.decode()
+    assert f"Page 2 of {seen['pages']}" in page and everything[1]["title"] in page and everything[0]["title"] not in page
+    assert _get(outsider, "/api/stories").json()["count"] == 1  # the outsider's own article's story only

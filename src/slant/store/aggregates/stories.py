@@ -335,10 +335,37 @@ def list_stories(*, articles: Any = None, user: Any = None, using: str = "defaul
     ``{"id", "title", "articles": [ids], "outlets": [names], "first_published", "last_published"}``;
     only visible articles are listed, and the dates are theirs.
     """
-    from .outlets import display_names
-
     rows = list(_members(None, articles, using).order_by("story_id", "published", "article_id")
                 .values_list("story_id", "article_id", "outlet_id", "published", "story__title"))
+    out = [s for s in _built(rows, user, using) if len(s["articles"]) >= min_size]
+    out.sort(key=lambda s: (s["last_published"] or "", s["id"]), reverse=True)
+    return out[:limit] if limit else out
+
+
+def stories_page(*, articles: Any = None, user: Any = None, using: str = "default", min_size: int = 1,
+                 offset: int = 0, size: int = 50) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """One page of :func:`list_stories`, in the same order, counted and cut in the database: ``({"count",
+    "several"}, stories)``, where ``count`` is how many stories the caller may see (with at least ``min_size``
+    visible articles) and ``several`` how many of them more than one outlet tells. Only the page's stories'
+    members are read, so a store of 100,000 articles costs what one page costs."""
+    from django.db.models import Count, F, Max
+
+    per_story = (_members(None, articles, using).values("story_id")
+                 .annotate(n=Count("article_id"), outlets=Count("outlet_id", distinct=True), last=Max("published"))
+                 .filter(n__gte=min_size))
+    totals = {"count": per_story.count(), "several": per_story.filter(outlets__gt=1).count()}
+    ids = list(per_story.order_by(F("last").desc(nulls_last=True), "-story_id")
+               .values_list("story_id", flat=True)[offset:offset + size])
+    rows = list(_members(ids, articles, using).order_by("story_id", "published", "article_id")
+                .values_list("story_id", "article_id", "outlet_id", "published", "story__title"))
+    by_id = {s["id"]: s for s in _built(rows, user, using)}
+    return totals, [by_id[i] for i in ids if i in by_id]
+
+
+def _built(rows: list[tuple[Any, ...]], user: Any, using: str) -> list[dict[str, Any]]:
+    """Story dicts from ``(story_id, article_id, outlet_id, published, title)`` rows ordered by story."""
+    from .outlets import display_names
+
     by: dict[int, dict[str, Any]] = {}
     for sid, aid, oid, pub, title in rows:
         s = by.setdefault(sid, {"id": sid, "title": title, "articles": [], "_outlets": [], "dates": []})
@@ -350,15 +377,12 @@ def list_stories(*, articles: Any = None, user: Any = None, using: str = "defaul
     names = display_names({o for s in by.values() for o in s["_outlets"]}, user, using=using)
     out = []
     for s in by.values():
-        if len(s["articles"]) < min_size:
-            continue
         dates = s.pop("dates")
         s["outlets"] = [names[o] for o in s.pop("_outlets")]
         s["first_published"] = min(dates).isoformat() if dates else None
         s["last_published"] = max(dates).isoformat() if dates else None
         out.append(s)
-    out.sort(key=lambda s: (s["last_published"] or "", s["id"]), reverse=True)
-    return out[:limit] if limit else out
+    return out
 
 
 def story_of(article_id: str, *, using: str = "default") -> int | None:

@@ -59,10 +59,12 @@ def _search_link(**params: Any) -> str:
 
 def story_list_page(request: HttpRequest) -> HttpResponse:
     _login_404(request)
-    found = stories.list_stories(articles=visible_articles(request), user=request.user)
-    several = [s for s in found if len(s["outlets"]) > 1]
+    page, several, found = views.story_page(request)
+    raw = request.GET.get("collection", "")
     return render(request, "stories/list.html", {
-        "stories": found, "several": len(several), **_scope(request), "api": reverse("api_stories") + _q(request),
+        "stories": found, "several": several, "page": page, **_scope(request),
+        "query": urlencode({"collection": raw}) + "&" if raw.isdigit() else "",
+        "api": reverse("api_stories") + _q(request, page=page.number if page.number > 1 else None),
     })
 
 

@@ -44,9 +44,18 @@ def paths() -> dict[str, Any]:
     return {
         "/api/stories": {"get": {
             "summary": "Stories with articles in your collections", "operationId": "listStories",
-            "parameters": [_COLLECTION, _q("min_size", "at least this many articles", {"type": "integer", "minimum": 1})],
-            "responses": {**_ok("Stories, newest first", {"type": "object", "required": ["stories"], "properties": {
-                "stories": {"type": "array", "items": _STORY}}}), **_errors(400, 401, 404)}}},
+            "parameters": [_COLLECTION, _q("min_size", "at least this many articles", {"type": "integer", "minimum": 1}),
+                           _q("page", "which page of the list (SLANT_PAGE_SIZE stories each, 50 by default)",
+                              {"type": "integer", "minimum": 1})],
+            "responses": {**_ok("One page of the stories, newest first", {
+                "type": "object", "required": ["stories", "several_outlets", "page", "pages", "count", "per_page"],
+                "properties": {
+                    "stories": {"type": "array", "items": _STORY},
+                    "several_outlets": {"type": "integer", "description": "how many of all the pages' stories "
+                                        "more than one outlet tells"},
+                    "page": {"type": "integer"}, "pages": {"type": "integer"},
+                    "count": {"type": "integer", "description": "stories in all pages"},
+                    "per_page": {"type": "integer"}}}), **_errors(400, 401, 404)}}},
         "/api/stories/{sid}": {"get": {
             "summary": "One story: its articles and the outlets side by side", "operationId": "getStory",
             "parameters": [_path_id("sid"), _COLLECTION],

@@ -27,6 +27,7 @@ from slant.web import access
 from slant.web.api.views import api_view
 from slant.web.http import json_response
 from slant.web.library.models import Entry, Role
+from slant.web.library.paging import Page, page_size
 
 
 def visible_articles(request: HttpRequest) -> Any:
@@ -66,14 +67,29 @@ def _date(request: HttpRequest, name: str) -> dt.date | None:
         raise InputError(name, "must be a date like 2024-03-01") from None
 
 
+def story_page(request: HttpRequest, min_size: int = 1) -> tuple[Page, int, list[dict[str, Any]]]:
+    """``?page=N`` of the stories the user may see, newest first, counted and cut in the database:
+    ``(page, how many tell it through more than one outlet, the page's stories)``. Past the end is a 404."""
+    size = page_size()
+    raw = request.GET.get("page", "1")
+    if not raw.isdigit() or len(raw) > 9 or int(raw) < 1:
+        raise Http404(f"page={raw[:20]}: pages are numbered from 1")
+    number = int(raw)
+    totals, found = stories.stories_page(articles=visible_articles(request), user=request.user, min_size=min_size,
+                                         offset=(number - 1) * size, size=size)
+    pages = max(1, -(-totals["count"] // size))
+    if number > pages:
+        raise Http404(f"page={number}: there are {pages} page(s) of {size}")
+    return Page(number, pages, totals["count"], size), totals["several"], found
+
+
 @api_view("GET")
 def story_list(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("min_size", "1")
     if not raw.isdigit() or len(raw) > 18 or int(raw) < 1:
         return _bad("min_size must be a whole number of at least 1")
-    min_size = int(raw)
-    found = stories.list_stories(articles=visible_articles(request), user=request.user, min_size=min_size)
-    return json_response({"stories": found})
+    page, several, found = story_page(request, int(raw))
+    return json_response({"stories": found, "several_outlets": several, **page.meta()})
 
 
 @api_view("GET")
