@@ -344,18 +344,20 @@ def list_stories(*, articles: Any = None, user: Any = None, using: str = "defaul
 
 def stories_page(*, articles: Any = None, user: Any = None, using: str = "default", min_size: int = 1,
                  offset: int = 0, size: int = 50) -> tuple[dict[str, int], list[dict[str, Any]]]:
-    """One page of :func:`list_stories`, in the same order, counted and cut in the database: ``({"count",
-    "several"}, stories)``, where ``count`` is how many stories the caller may see (with at least ``min_size``
-    visible articles) and ``several`` how many of them more than one outlet tells. Only the page's stories'
-    members are read, so a store of 100,000 articles costs what one page costs."""
-    from django.db.models import Count, F, Max
+    """One page of :func:`list_stories`, in the same order: ``({"count", "several"}, stories)``, where
+    ``count`` is how many stories the caller may see (with at least ``min_size`` visible articles) and
+    ``several`` how many of them more than one outlet tells. The database counts each story's visible
+    articles, outlets and latest date in one pass (one access check per article); only the page's stories'
+    members are read after that."""
+    from django.db.models import Count, Max
 
-    per_story = (_members(None, articles, using).values("story_id")
-                 .annotate(n=Count("article_id"), outlets=Count("outlet_id", distinct=True), last=Max("published"))
-                 .filter(n__gte=min_size))
-    totals = {"count": per_story.count(), "several": per_story.filter(outlets__gt=1).count()}
-    ids = list(per_story.order_by(F("last").desc(nulls_last=True), "-story_id")
-               .values_list("story_id", flat=True)[offset:offset + size])
+    per_story = list(_members(None, articles, using).values("story_id")
+                     .annotate(n=Count("article_id"), outlets=Count("outlet_id", distinct=True), last=Max("published"))
+                     .filter(n__gte=min_size).values_list("story_id", "outlets", "last"))
+    totals = {"count": len(per_story), "several": sum(1 for _, o, _ in per_story if o > 1)}
+    # Newest first, undated last, then the higher id first: list_stories's order.
+    per_story.sort(key=lambda r: (r[2].isoformat() if r[2] else "", r[0]), reverse=True)
+    ids = [r[0] for r in per_story[offset:offset + size]]
     rows = list(_members(ids, articles, using).order_by("story_id", "published", "article_id")
                 .values_list("story_id", "article_id", "outlet_id", "published", "story__title"))
     by_id = {s["id"]: s for s in _built(rows, user, using)}
