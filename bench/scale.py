@@ -284,6 +284,7 @@ def time_reads(using: str, clients: int = 4, per_client: int = 100) -> dict[str,
     entities = list(ArticleActor.objects.using(using).filter(article_id__in=sample).values_list("key", flat=True).distinct()[:500])
     words = ["election", "police", "president", "court", "rehab", "earthquake", "obama", "trump", "fire", "senate"]
     kinds = {
+        "story list (a page)": lambda: f"/api/stories?page={rng.randint(1, 20)}",
         "story view": lambda: f"/api/stories/{rng.choice(story_ids)}",
         "outlet profile": lambda: f"/api/outlets/{rng.choice(outlet_ids)}",
         "attention (entity, weekly)": lambda: f"/api/attention?entity={rng.choice(entities)}&interval=week",
