@@ -28,6 +28,7 @@ from ..article import Article
 from ..doc import Doc
 from ..errors import ModelError, SlantError
 from ..pipeline import Pipeline, instance
+from ..store.aggregates import embed
 
 DELAY_ENV = "SLANT_TEST_DELAY_PER_ARTICLE"
 
@@ -64,15 +65,14 @@ def describe(exc: BaseException) -> tuple[str, bool]:
     return reason, True
 
 
-VECTOR = "article_vector"  # Doc.cache key (and, across processes, the contract dict's extra key) of the vector
+# The Doc.cache key of an article's grouping vector (and, across processes, the contract dict's extra key).
+VECTOR = embed.CACHE_KEY
 
 
 def with_vector(doc: Doc) -> Doc:
     """``doc`` with its article's vector for story grouping in ``doc.cache``, computed here, where the
     models live, so that the driver (which stores results one after another) does not have to. A
     vector that cannot be computed is left out: the store computes it when it groups the article."""
-    from ..store.aggregates import embed
-
     try:
         doc.cache[VECTOR] = embed.vectors([doc.article.text])[0]
     except Exception:  # noqa: BLE001  (derived data: never fails the article)
@@ -84,8 +84,6 @@ def encoded(doc: Doc) -> dict[str, Any]:
     """The contract dict that crosses a process boundary, with the vector (float16 bytes) if there is one."""
     data = doc.to_dict()
     if doc.cache.get(VECTOR) is not None:
-        from ..store.aggregates import embed
-
         data[f"_{VECTOR}"] = embed.to_bytes(doc.cache[VECTOR])
     return data
 
@@ -95,8 +93,6 @@ def decoded(data: dict[str, Any]) -> Doc:
     raw = data.pop(f"_{VECTOR}", None)
     doc = Doc.from_dict(data)
     if raw is not None:
-        from ..store.aggregates import embed
-
         doc.cache[VECTOR] = embed.from_bytes(raw)
     return doc
 

@@ -13,7 +13,7 @@ import functools
 import logging
 import threading
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -24,6 +24,7 @@ _LOCK = threading.Lock()
 log = logging.getLogger(__name__)
 
 
+CACHE_KEY = "article_vector"  # where a Doc that already has its vector keeps it (``Doc.cache``), e.g. from a batch worker
 EXPORT_VERSION = "1"  # bump when the exported graph's outputs change (pooling, length, variant)
 THREADS_ENV = "SLANT_VECTOR_THREADS"
 
@@ -141,6 +142,15 @@ def vectors(texts: Sequence[str], batch: int = 16) -> np.ndarray:
             ids, mask = _pieces(texts[i : i + batch])
             out[i : i + len(ids)] = run(ids, mask)
     return out
+
+
+def of_docs(docs: Sequence[Any]) -> np.ndarray:
+    """The vectors of ``docs``: each one's own (``doc.cache[CACHE_KEY]``) where it has one, the rest computed here."""
+    out = [d.cache.get(CACHE_KEY) for d in docs]
+    missing = [i for i, v in enumerate(out) if v is None]
+    for i, v in zip(missing, vectors([docs[i].article.text for i in missing])):
+        out[i] = v
+    return np.stack(out) if out else np.zeros((0, DIM), dtype=np.float32)
 
 
 def to_bytes(v: np.ndarray) -> bytes:

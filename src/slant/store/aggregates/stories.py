@@ -107,14 +107,9 @@ def on_saved(docs: Sequence[Any], *, using: str = "default") -> None:
                    .values_list("article_id", flat=True))
         todo = {d.article.id: d for d in docs if d.article.id not in done}
         if todo:
-            # Vectors the batch workers computed (``Doc.cache``); the rest are computed here.
-            vecs = [d.cache.get("article_vector") for d in todo.values()]
-            missing = [i for i, v in enumerate(vecs) if v is None]
-            if missing:
-                made = embed.vectors([list(todo.values())[i].article.text for i in missing])
-                for i, v in zip(missing, made):
-                    vecs[i] = v
-            add([(aid, d.to_dict()) for aid, d in todo.items()], using=using, vectors=np.stack(vecs))
+            # Vectors the batch workers computed come with the docs; the rest are computed here.
+            add([(aid, d.to_dict()) for aid, d in todo.items()], using=using,
+                vectors=embed.of_docs(list(todo.values())))
     except Exception:  # noqa: BLE001  (grouping is derived data; the analysis is stored)
         log.exception("grouping %d article(s) failed; `slant stories --group` retries", len(docs))
 
